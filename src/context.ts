@@ -1,0 +1,68 @@
+import type { GatewayConfig } from './config.js';
+import { loadEverrunsSessionsById } from './loaders/everruns-sessions.js';
+import { loadFactorySessionsById } from './loaders/factory-sessions.js';
+import type { SessionLoader } from './loaders/session-loader.js';
+import { type SourceAccess, sourceAccess } from './sources/access.js';
+import type { EverrunsClient } from './sources/everruns/client.js';
+import type { EverrunsSessionRecord } from './sources/everruns/to-session.js';
+import type { FactoryClient } from './sources/factory/client.js';
+import type { FactorySessionRecord } from './sources/factory/to-session.js';
+
+/** Request headers that carry per-request upstream keys (they override the configured ones). */
+export const KEY_HEADERS = {
+  factory: 'x-factory-api-key',
+  everruns: 'x-everruns-api-key',
+} as const;
+
+/** The upstream clients of a gateway; null for a source that is off. Shared by all requests. */
+export interface Upstreams {
+  readonly factory: FactoryClient | null;
+  readonly everruns: EverrunsClient | null;
+}
+
+/** Everything a resolver may use. Built per request; nothing in it outlives the request. */
+export interface GraphQLContext {
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+  readonly factory: SourceAccess<FactoryClient>;
+  readonly everruns: SourceAccess<EverrunsClient>;
+  readonly loaders: {
+    readonly factorySessions: SessionLoader<FactorySessionRecord>;
+    readonly everrunsSessions: SessionLoader<EverrunsSessionRecord>;
+  };
+}
+
+function headerKey(request: Request, name: string): string | null {
+  const value = request.headers.get(name)?.trim();
+  return value ? value : null;
+}
+
+/** Builds one request's context: its keys, its signal and fresh loaders. */
+export function createContext(upstreams: Upstreams, config: GatewayConfig, request: Request): GraphQLContext {
+  const signal = request.signal;
+  const factory = sourceAccess(
+    'FACTORY',
+    upstreams.factory,
+    headerKey(request, KEY_HEADERS.factory) ?? config.factory?.apiKey ?? null,
+    signal,
+    KEY_HEADERS.factory,
+    'FACTORY_API_KEY',
+  );
+  const everruns = sourceAccess(
+    'EVERRUNS',
+    upstreams.everruns,
+    headerKey(request, KEY_HEADERS.everruns) ?? config.everruns?.apiKey ?? null,
+    signal,
+    KEY_HEADERS.everruns,
+    'EVERRUNS_API_KEY',
+  );
+  return {
+    signal,
+    factory,
+    everruns,
+    loaders: {
+      factorySessions: loadFactorySessionsById(factory, config.loaderConcurrency),
+      everrunsSessions: loadEverrunsSessionsById(everruns, config.loaderConcurrency),
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import DataLoader from 'dataloader';
+import type { SourceAccess } from '../sources/access.js';
+import type { CallContext } from '../sources/http.js';
+import type { SessionRecord } from '../sources/session.js';
+
+/**
+ * A per-request loader of one source's sessions by upstream id.
+ *
+ * Neither upstream has a batch endpoint, so a batch is one GET per distinct id, all in
+ * flight together (up to `concurrency`). Lists and mutations prime it. Root fields run
+ * concurrently, so a `node` beside a list of the same source is requested before the list
+ * answers: the batch first waits for the request's lists in flight, then fetches only the
+ * ids they did not return.
+ */
+export class SessionLoader<R extends SessionRecord> {
+  private readonly loader: DataLoader<string, R | null>;
+  private readonly listsInFlight = new Set<Promise<unknown>>();
+  private readonly listed = new Map<string, R>();
+
+  constructor(
+    fetchOne: (id: string) => Promise<R | null>,
+    concurrency: number,
+  ) {
+    this.loader = new DataLoader<string, R | null>(
+      async (ids) => {
+        if (this.listsInFlight.size > 0) await Promise.allSettled(this.listsInFlight);
+        return mapBounded(ids, concurrency, (id) => this.listed.get(id) ?? fetchOne(id));
+      },
+      // The default cache is per loader, and a loader lives for one request.
+      { maxBatchSize: 1000 },
+    );
+  }
+
+  /** The session with this upstream id, or null when the upstream does not know it. */
+  load(id: string): Promise<R | null> {
+    return this.loader.load(id);
+  }
+
+  /** Runs a list call, letting concurrent loads wait for it, and primes its sessions. */
+  async list<P extends { readonly sessions: readonly R[] }>(call: Promise<P>): Promise<P> {
+    this.listsInFlight.add(call);
+    try {
+      const page = await call;
+      for (const session of page.sessions) this.prime(session);
+      return page;
+    } finally {
+      this.listsInFlight.delete(call);
+    }
+  }
+
+  /** Records a session the request has already fetched (list, create, update). */
+  prime(session: R): void {
+    this.listed.set(session.sourceId, session);
+    this.loader.prime(session.sourceId, session);
+  }
+
+  /** Records that a session no longer exists (after a delete in the same request). */
+  forget(id: string): void {
+    this.listed.delete(id);
+    this.loader.clear(id).prime(id, null);
+  }
+}
+
+/**
+ * Maps `items` through `fn` with at most `limit` calls pending; a failure becomes that
+ * item's `Error`, as DataLoader's batch contract wants.
+ */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => R | Promise<R>,
+): Promise<(R | Error)[]> {
+  const results = new Array<R | Error>(items.length);
+  // Workers share one iterator, so each item is taken exactly once.
+  const queue = items.entries();
+  const worker = async () => {
+    for (const [index, item] of queue) {
+      try {
+        results[index] = await fn(item);
+      } catch (error) {
+        results[index] = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** A source's client as far as loading one session goes. */
+export interface GetsSessions<R> {
+  getSession(call: CallContext, id: string): Promise<R | null>;
+}
+
+/** A {@link SessionLoader} over a source's single-session GET. */
+export function sessionLoaderFor<R extends SessionRecord>(
+  access: SourceAccess<GetsSessions<R>>,
+  concurrency: number,
+): SessionLoader<R> {
+  return new SessionLoader((id) => {
+    const { client, call } = access.use();
+    return client.getSession(call, id);
+  }, concurrency);
+}

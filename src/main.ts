@@ -1,0 +1,76 @@
+import { createServer } from 'node:http';
+import { ConfigError, type GatewayConfig, loadConfig } from './config.js';
+import { DEMO_KEYS, type Emulator, startEmulator } from './emulator/index.js';
+import { log, setLogLevel } from './log.js';
+import { createGateway } from './yoga.js';
+
+/** Milliseconds in-flight requests get to finish after SIGTERM. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  setLogLevel(config.server.logLevel);
+
+  let emulator: Emulator | null = null;
+  let gatewayConfig: GatewayConfig = config.gateway;
+  if (config.server.demo) {
+    emulator = await startEmulator();
+    gatewayConfig = {
+      ...config.gateway,
+      factory: { baseUrl: emulator.factoryUrl, apiKey: process.env.FACTORY_API_KEY || DEMO_KEYS.acme.factory },
+      everruns: { baseUrl: emulator.everrunsUrl, apiKey: process.env.EVERRUNS_API_KEY || DEMO_KEYS.acme.everruns },
+    };
+    log('info', 'demo mode: serving the embedded emulator of Factory and Everruns (tenant "acme"); set FACTORY_BASE_URL or EVERRUNS_BASE_URL for real upstreams', {
+      factory: emulator.factoryUrl,
+      everruns: emulator.everrunsUrl,
+    });
+  } else {
+    log('info', 'upstreams configured', {
+      factory: config.gateway.factory ? 'on' : 'off',
+      everruns: config.gateway.everruns ? 'on' : 'off',
+    });
+  }
+
+  const gateway = createGateway(gatewayConfig);
+  const server = createServer(gateway.yoga);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  log('info', `GraphQL${gatewayConfig.graphiql ? ' and GraphiQL' : ''} at http://${config.server.host}:${port}/graphql`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('info', 'shutting down: finishing in-flight requests', { signal });
+    const deadline = setTimeout(() => {
+      log('warn', 'shutdown deadline passed; closing remaining connections');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    deadline.unref();
+    server.close(async () => {
+      clearTimeout(deadline);
+      await gateway.close();
+      await emulator?.close();
+      log('info', 'stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

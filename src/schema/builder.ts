@@ -1,0 +1,42 @@
+import SchemaBuilder from '@pothos/core';
+import RelayPlugin from '@pothos/plugin-relay';
+import type { GraphQLContext } from '../context.js';
+import type { DateTimeInput, DateTimeOutput } from './scalars.js';
+
+/**
+ * The one schema builder. It defines no types: each type family has its own file, and
+ * schema/index.ts imports them all. Fields are non-null unless they say otherwise.
+ */
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+  Scalars: {
+    ID: { Input: string; Output: string };
+    DateTime: { Input: DateTimeInput; Output: DateTimeOutput };
+    SafeInt: { Input: number; Output: number };
+    JSON: { Input: unknown; Output: unknown };
+  };
+}>({
+  plugins: [RelayPlugin],
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    // `node` and `nodes` are defined in node.ts: they validate ids and go through the loaders.
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    nodeTypeOptions: { description: 'An object with a globally unique, opaque and stable id.' },
+    pageInfoTypeOptions: { description: 'Where a page of a connection stands (Relay cursor connections).' },
+    idFieldOptions: { description: 'Global id: opaque, stable, accepted by `node` and `nodes`.' },
+    cursorFieldOptions: { description: 'Opaque cursor of this edge; pass it as `after` (or `before`).' },
+    nodeFieldOptions: { nullable: false, description: 'The session at this edge.' },
+    edgesFieldOptions: { nullable: false, description: 'The page, in connection order.' },
+    pageInfoFieldOptions: { description: 'Where this page stands.' },
+    hasNextPageFieldOptions: { description: 'True exactly when more items follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'True when items precede this page.' },
+    startCursorFieldOptions: { description: 'Cursor of the first edge (null for an empty page).' },
+    endCursorFieldOptions: { description: 'Cursor of the last edge (null for an empty page); pass it as `after`.' },
+  },
+});

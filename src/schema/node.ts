@@ -1,0 +1,78 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { GraphQLContext } from '../context.js';
+import type { SessionRecord } from '../sources/session.js';
+import { builder } from './builder.js';
+import { badInput } from './errors.js';
+
+/** How `node`/`nodes` check and load the upstream ids of one node type. */
+export interface NodeType {
+  /** True when `id` has the upstream's id shape; others are refused before any call. */
+  readonly accepts: (id: string) => boolean;
+  /** What a valid upstream id looks like, for error messages. */
+  readonly shape: string;
+  readonly load: (context: GraphQLContext, id: string) => Promise<SessionRecord | null>;
+}
+
+const nodeTypes = new Map<string, NodeType>();
+
+/** Registers a node type for `node`/`nodes`; each type file registers its own. */
+export function registerNodeType(typename: string, type: NodeType): void {
+  nodeTypes.set(typename, type);
+}
+
+/** The global id of a node (the relay plugin's scheme: base64 of `Type:id`). */
+export function globalId(typename: string, id: string): string {
+  return encodeGlobalID(typename, id);
+}
+
+/**
+ * Decodes a global id and checks it names a known node type with a well-formed upstream id.
+ * @throws GraphQLError `BAD_USER_INPUT` otherwise
+ */
+export function parseGlobalId(text: string, argument: string): { typename: string; id: string; type: NodeType } {
+  const decoded = /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) ? Buffer.from(text, 'base64').toString('utf8') : '';
+  const canonical = Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '');
+  const separator = decoded.indexOf(':');
+  const typename = decoded.slice(0, separator);
+  const id = decoded.slice(separator + 1);
+  const type = nodeTypes.get(typename);
+  if (separator <= 0 || canonical !== text.replace(/=+$/, '') || !type) {
+    throw badInput(
+      `"${argument}" is not a global id of this API: use the \`id\` of a ${[...nodeTypes.keys()].join(' or ')}.`,
+      argument,
+    );
+  }
+  if (!type.accepts(id)) {
+    throw badInput(`"${argument}" names a ${typename} whose upstream id is malformed (expected ${type.shape}).`, argument);
+  }
+  return { typename, id, type };
+}
+
+/** Most ids one `nodes` call takes. */
+export const MAX_NODES = 100;
+
+builder.queryFields((t) => ({
+  node: t.field({
+    type: builder.nodeInterfaceRef(),
+    nullable: true,
+    description: 'Fetches any object by its global id. Null when it does not exist (or is not visible with your key).',
+    args: { id: t.arg.id({ required: true, description: 'A global id.' }) },
+    resolve: (_root, args, context) => {
+      const { id, type } = parseGlobalId(args.id, 'id');
+      return type.load(context, id);
+    },
+  }),
+  nodes: t.field({
+    type: [builder.nodeInterfaceRef()],
+    nullable: { list: false, items: true },
+    description: `Fetches objects by global id, in order; null for each that does not exist. At most ${MAX_NODES} ids.`,
+    args: { ids: t.arg.idList({ required: true, description: 'Global ids (duplicates cost one upstream call).' }) },
+    resolve: (_root, args, context) => {
+      if (args.ids.length > MAX_NODES) {
+        throw badInput(`"ids" takes at most ${MAX_NODES} ids (got ${args.ids.length}).`, 'ids');
+      }
+      const parsed = args.ids.map((id, index) => parseGlobalId(id, `ids[${index}]`));
+      return parsed.map(({ id, type }) => type.load(context, id));
+    },
+  }),
+}));

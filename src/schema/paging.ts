@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { badInput } from './errors.js';
+
+/** Page size when `first`/`last` is omitted. */
+export const DEFAULT_PAGE_SIZE = 20;
+/** Largest `first`/`last` accepted. */
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * Validates `first` or `last`. Zero is refused on purpose: Relay clients read an empty
+ * page with `hasNextPage` as the end of the list.
+ */
+export function pageSize(value: number | null | undefined, name: 'first' | 'last'): number {
+  if (value === null || value === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw badInput(
+      `"${name}" must be an integer from 1 to ${MAX_PAGE_SIZE} (got ${value}); omit it for ${DEFAULT_PAGE_SIZE}.`,
+      name,
+    );
+  }
+  return value;
+}
+
+const key = { t: z.number().int().nonnegative(), i: z.string().min(1).max(256) };
+
+/** factorySessions: the upstream cursor of the item's page, items consumed of it, the item's key, the filter. */
+export const factoryCursor = z.object({
+  v: z.literal(1),
+  k: z.literal('f'),
+  c: z.string().max(4096).nullable(),
+  n: z.number().int().min(0).max(1000),
+  ...key,
+  q: z.string().nullable(),
+});
+export type FactoryCursor = z.output<typeof factoryCursor>;
+
+/** everrunsSessions: the item's offset and key, the filter. */
+export const everrunsCursor = z.object({
+  v: z.literal(1),
+  k: z.literal('e'),
+  o: z.number().int().min(0),
+  ...key,
+  a: z.string().nullable(),
+});
+export type EverrunsCursor = z.output<typeof everrunsCursor>;
+
+/** Encodes a cursor: base64url of a small versioned JSON, opaque to clients. */
+export function encodeCursor(cursor: object): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+/**
+ * Decodes and validates a cursor argument of `connection` against its schema.
+ * @throws GraphQLError `BAD_USER_INPUT` for anything this connection did not issue
+ */
+export function decodeCursor<S extends z.ZodType>(schema: S, text: string, argument: string, connection: string): z.output<S> {
+  let json: unknown;
+  try {
+    json = text.length <= 8192 ? JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) : undefined;
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw badInput(
+      `"${argument}" is not a cursor of ${connection}: pass a cursor (edge cursor, startCursor or endCursor) that ${connection} returned.`,
+      argument,
+    );
+  }
+  return parsed.data;
+}

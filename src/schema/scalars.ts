@@ -1,0 +1,52 @@
+import { GraphQLError, Kind } from 'graphql';
+import { isRfc3339, rfc3339ToMicros, toUtcText } from '../sources/time.js';
+import { builder } from './builder.js';
+
+/** A DateTime as resolvers return it: epoch milliseconds (Factory) or UTC RFC 3339 text (Everruns). */
+export type DateTimeOutput = number | string;
+
+/** A DateTime argument, parsed: the instant at full precision and its UTC text. */
+export interface DateTimeInput {
+  readonly micros: number;
+  readonly text: string;
+}
+
+function parseDateTime(value: unknown): DateTimeInput {
+  if (typeof value !== 'string' || !isRfc3339(value)) {
+    throw new GraphQLError('DateTime must be an RFC 3339 string with a time zone, e.g. "2026-11-20T17:45:12.345678Z".', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  return { micros: rfc3339ToMicros(value), text: toUtcText(value) };
+}
+
+builder.scalarType('DateTime', {
+  description:
+    'An instant as RFC 3339 text in UTC. Keeps the upstream precision: Everruns sends microseconds, Factory milliseconds.',
+  serialize: (value) => (typeof value === 'number' ? new Date(value).toISOString() : value),
+  parseValue: parseDateTime,
+  parseLiteral: (node) => parseDateTime(node.kind === Kind.STRING ? node.value : null),
+});
+
+function parseSafeInt(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new GraphQLError('SafeInt must be an integer between -(2^53-1) and 2^53-1.', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  return value;
+}
+
+builder.scalarType('SafeInt', {
+  description:
+    'An integer that may exceed 32 bits (up to 2^53-1), sent as a JSON number. Token counts use it: they pass 2^31.',
+  serialize: (value) => Math.round(value),
+  parseValue: parseSafeInt,
+  parseLiteral: (node) => parseSafeInt(node.kind === Kind.INT ? Number(node.value) : null),
+});
+
+builder.scalarType('JSON', {
+  description: 'Arbitrary JSON, passed through as the upstream sent it (capability configuration).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+});

@@ -1,0 +1,44 @@
+import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
+import type { CallContext } from './http.js';
+
+/** One source's client as a GraphQL request may use it: with that request's key and signal. */
+export interface SourceAccess<Client> {
+  readonly source: SourceName;
+  /**
+   * The client and the call context for this request.
+   * @throws UpstreamError `SOURCE_NOT_CONFIGURED` when the source is off, `UNAUTHENTICATED` without a key
+   */
+  use(): { readonly client: Client; readonly call: CallContext };
+}
+
+/** Binds a source's client (null when it is off) to one request's key and signal. */
+export function sourceAccess<Client>(
+  source: SourceName,
+  client: Client | null,
+  apiKey: string | null,
+  signal: AbortSignal,
+  keyHeader: string,
+  keyVariable: string,
+): SourceAccess<Client> {
+  const label = SOURCE_LABEL[source];
+  return {
+    source,
+    use() {
+      if (client === null) {
+        throw new UpstreamError(
+          source,
+          'SOURCE_NOT_CONFIGURED',
+          `${label} is not configured on this gateway (set ${keyVariable.replace('API_KEY', 'BASE_URL')}).`,
+        );
+      }
+      if (apiKey === null) {
+        throw new UpstreamError(
+          source,
+          'UNAUTHENTICATED',
+          `No ${label} API key: send the ${keyHeader} header or set ${keyVariable}.`,
+        );
+      }
+      return { client, call: { apiKey, signal } };
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { type SourceName, UpstreamError } from '../errors.js';
+import type { CallContext, UpstreamHttp } from '../http.js';
+import { parseAnswer, parseItems } from '../parse.js';
+import { everrunsCancelPayload, everrunsSessionListPayload, everrunsSessionPayload } from './payload.js';
+import { type EverrunsSessionRecord, toEverrunsSession } from './to-session.js';
+
+/** One page of `GET /v1/sessions` (offset paging, newest first). */
+export interface EverrunsListPage {
+  readonly sessions: readonly EverrunsSessionRecord[];
+  /** Items that failed validation and were left out (already logged). */
+  readonly invalidItems: number;
+  /** Upstream items in this page, valid or not: the next offset is `offset + received`. */
+  readonly received: number;
+  readonly total: number;
+  readonly offset: number;
+}
+
+export interface EverrunsListParams {
+  readonly offset: number;
+  /** 1-100. */
+  readonly limit: number;
+  readonly agentId?: string | null;
+}
+
+/** The body of `POST /v1/sessions`, already validated by the schema. */
+export interface EverrunsCreateBody {
+  readonly agent_id: string;
+  readonly title?: string;
+  readonly tags?: readonly string[];
+  readonly model_id?: string;
+  readonly capabilities?: readonly { ref: string; config?: unknown }[];
+}
+
+export interface EverrunsUpdateBody {
+  readonly title?: string | null;
+  readonly tags?: readonly string[] | null;
+}
+
+export interface EverrunsCancelResult {
+  /** `cancelled` or `no_op`, or a newer word verbatim. */
+  readonly status: string;
+  readonly message: string | null;
+}
+
+/** Everruns session ids: `session_` + 32 lowercase hex digits (a UUIDv7). */
+export const EVERRUNS_SESSION_ID = /^session_[0-9a-f]{32}$/;
+
+/** Typed access to the Everruns API v1 session endpoints. */
+export interface EverrunsClient {
+  listSessions(call: CallContext, params: EverrunsListParams): Promise<EverrunsListPage>;
+  /** Resolves `null` when Everruns answers 404. */
+  getSession(call: CallContext, sessionId: string): Promise<EverrunsSessionRecord | null>;
+  createSession(call: CallContext, body: EverrunsCreateBody): Promise<EverrunsSessionRecord>;
+  updateSession(call: CallContext, sessionId: string, body: EverrunsUpdateBody): Promise<EverrunsSessionRecord>;
+  deleteSession(call: CallContext, sessionId: string): Promise<void>;
+  cancelSession(call: CallContext, sessionId: string): Promise<EverrunsCancelResult>;
+}
+
+/** Creates the Everruns client over a shared HTTP layer. Keys are passed per call. */
+export function createEverrunsClient(http: UpstreamHttp): EverrunsClient {
+  const source: SourceName = 'EVERRUNS';
+  const sessionPath = (id: string) => `/v1/sessions/${encodeURIComponent(id)}`;
+  return {
+    async listSessions(call, params) {
+      const answer = await http.send(call, {
+        method: 'GET',
+        route: 'GET /v1/sessions',
+        path: '/v1/sessions',
+        query: { agent_id: params.agentId ?? undefined, offset: params.offset, limit: params.limit },
+      });
+      const page = parseAnswer(source, everrunsSessionListPayload, answer.body);
+      const { items, invalid } = parseItems(source, page.data, everrunsSessionPayload);
+      return {
+        sessions: items.map(toEverrunsSession),
+        invalidItems: invalid,
+        received: page.data.length,
+        total: page.total,
+        offset: page.offset,
+      };
+    },
+
+    async getSession(call, sessionId) {
+      try {
+        const answer = await http.send(call, {
+          method: 'GET',
+          route: 'GET /v1/sessions/:id',
+          path: sessionPath(sessionId),
+        });
+        return toEverrunsSession(parseAnswer(source, everrunsSessionPayload, answer.body));
+      } catch (error) {
+        if (error instanceof UpstreamError && error.code === 'NOT_FOUND') return null;
+        throw error;
+      }
+    },
+
+    async createSession(call, body) {
+      const answer = await http.send(call, { method: 'POST', route: 'POST /v1/sessions', path: '/v1/sessions', body });
+      return toEverrunsSession(parseAnswer(source, everrunsSessionPayload, answer.body));
+    },
+
+    async updateSession(call, sessionId, body) {
+      const answer = await http.send(call, {
+        method: 'PATCH',
+        route: 'PATCH /v1/sessions/:id',
+        path: sessionPath(sessionId),
+        body,
+      });
+      return toEverrunsSession(parseAnswer(source, everrunsSessionPayload, answer.body));
+    },
+
+    async deleteSession(call, sessionId) {
+      await http.send(call, { method: 'DELETE', route: 'DELETE /v1/sessions/:id', path: sessionPath(sessionId) });
+    },
+
+    async cancelSession(call, sessionId) {
+      const answer = await http.send(call, {
+        method: 'POST',
+        route: 'POST /v1/sessions/:id/cancel',
+        path: `${sessionPath(sessionId)}/cancel`,
+      });
+      const parsed = parseAnswer(source, everrunsCancelPayload, answer.body);
+      return { status: parsed.status, message: parsed.message ?? null };
+    },
+  };
+}

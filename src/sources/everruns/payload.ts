@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { isRfc3339 } from '../time.js';
+
+/**
+ * zod schemas of Everruns API v1 answers (../shared/upstream/everruns-v1-sessions.openapi.json).
+ * The server omits unset optional fields; `null` is accepted too. Unknown fields are
+ * dropped and unknown status words kept, so newer servers are served, not rejected.
+ */
+
+const timestamp = z.string().refine(isRfc3339, 'expected an RFC 3339 date-time');
+const optionalTimestamp = timestamp.nullish();
+const optionalString = z.string().nullish();
+const optionalNumber = z.number().nullish();
+
+export const everrunsUsagePayload = z.object({
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cache_read_tokens: optionalNumber,
+  cache_creation_tokens: optionalNumber,
+});
+export type EverrunsUsagePayload = z.output<typeof everrunsUsagePayload>;
+
+export const everrunsCapabilityPayload = z.object({
+  ref: z.string(),
+  config: z.unknown().optional(),
+});
+export type EverrunsCapabilityPayload = z.output<typeof everrunsCapabilityPayload>;
+
+export const everrunsSessionPayload = z.object({
+  id: z.string().min(1),
+  organization_id: z.string(),
+  agent_id: z.string(),
+  status: z.string(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  title: optionalString,
+  preview: optionalString,
+  output_preview: optionalString,
+  model_id: optionalString,
+  started_at: optionalTimestamp,
+  finished_at: optionalTimestamp,
+  tags: z.array(z.string()).nullish(),
+  capabilities: z.array(everrunsCapabilityPayload).nullish(),
+  usage: everrunsUsagePayload.nullish(),
+});
+export type EverrunsSessionPayload = z.output<typeof everrunsSessionPayload>;
+
+/** The list envelope; items are checked one by one so one bad item cannot sink the page. */
+export const everrunsSessionListPayload = z.object({
+  data: z.array(z.unknown()),
+  total: z.number().int().min(0),
+  offset: z.number().int().min(0),
+  limit: z.number().int().min(0),
+});
+
+export const everrunsCancelPayload = z.object({
+  status: z.string(),
+  message: z.string().nullish(),
+});

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * zod schemas of Factory Public API v0 answers (../shared/upstream/factory-v0-sessions.openapi.yaml).
+ * Unknown fields are dropped, never rejected; enum-like words are kept as plain strings so
+ * a new status or setting value is served rather than failing the item. Optional fields
+ * also accept `null`, which the document does not promise but servers send.
+ */
+
+const optionalString = z.string().nullish();
+const optionalNumber = z.number().nullish();
+
+export const factoryTokenUsagePayload = z.object({
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cacheCreationTokens: optionalNumber,
+  cacheReadTokens: optionalNumber,
+  thinkingTokens: optionalNumber,
+  factoryCredits: optionalNumber,
+});
+export type FactoryTokenUsagePayload = z.output<typeof factoryTokenUsagePayload>;
+
+export const factoryTagPayload = z.object({
+  name: z.string(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+});
+export type FactoryTagPayload = z.output<typeof factoryTagPayload>;
+
+export const factorySessionSettingsPayload = z.object({
+  model: optionalString,
+  reasoningEffort: optionalString,
+  interactionMode: optionalString,
+  autonomyLevel: optionalString,
+  autonomyMode: optionalString,
+  specModeModel: optionalString,
+  specModeReasoningEffort: optionalString,
+  providerLock: optionalString,
+  providerLockTimestamp: optionalString,
+  apiProviderLock: optionalString,
+  assistantActiveTimeMs: optionalNumber,
+  tokenUsage: factoryTokenUsagePayload.nullish(),
+  inclusiveTokenUsage: factoryTokenUsagePayload.nullish(),
+  childInclusiveTokenUsageBySessionId: z.record(z.string(), factoryTokenUsagePayload).nullish(),
+  archivedAt: optionalString,
+  tags: z.array(factoryTagPayload).nullish(),
+  enabledToolIds: z.array(z.string()).nullish(),
+  disabledToolIds: z.array(z.string()).nullish(),
+});
+export type FactorySessionSettingsPayload = z.output<typeof factorySessionSettingsPayload>;
+
+export const factorySessionPayload = z.object({
+  sessionId: z.string().min(1),
+  status: z.string(),
+  messageCount: z.number(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  title: optionalString,
+  completedAt: optionalNumber,
+  computerId: optionalString,
+  sessionSettings: factorySessionSettingsPayload.nullish(),
+});
+export type FactorySessionPayload = z.output<typeof factorySessionPayload>;
+
+/** The list envelope; items are checked one by one so one bad item cannot sink the page. */
+export const factorySessionListPayload = z.object({
+  sessions: z.array(z.unknown()),
+  pagination: z.object({
+    hasMore: z.boolean(),
+    nextCursor: z.string().nullable(),
+  }),
+});

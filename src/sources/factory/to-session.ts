@@ -1,0 +1,35 @@
+import type { FactorySessionPayload, FactorySessionSettingsPayload } from './payload.js';
+
+/** A Factory session as the gateway holds it: upstream words verbatim, times in epoch ms. */
+export interface FactorySessionRecord {
+  readonly kind: 'FACTORY';
+  readonly sourceId: string;
+  readonly title: string | null;
+  readonly status: string;
+  readonly messageCount: number;
+  /** Epoch milliseconds, as Factory sends them. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly completedAt: number | null;
+  /** Epoch microseconds of `createdAt`, the merged feed's ordering axis. */
+  readonly createdAtMicros: number;
+  readonly computerId: string | null;
+  readonly settings: FactorySessionSettingsPayload | null;
+}
+
+/** Maps a validated Factory payload to the gateway's record. */
+export function toFactorySession(payload: FactorySessionPayload): FactorySessionRecord {
+  return {
+    kind: 'FACTORY',
+    sourceId: payload.sessionId,
+    title: payload.title ?? null,
+    status: payload.status,
+    messageCount: payload.messageCount,
+    createdAt: payload.createdAt,
+    updatedAt: payload.updatedAt,
+    completedAt: payload.completedAt ?? null,
+    createdAtMicros: payload.createdAt * 1000,
+    computerId: payload.computerId ?? null,
+    settings: payload.sessionSettings ?? null,
+  };
+}

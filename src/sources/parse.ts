@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+import { log } from '../log.js';
+import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
+
+/**
+ * Validates a whole upstream answer at the boundary.
+ * @throws UpstreamError `UPSTREAM_UNAVAILABLE` when the answer does not match the API
+ */
+export function parseAnswer<S extends z.ZodType>(source: SourceName, schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  log('warn', 'upstream answer failed validation', { source, issues: describeIssues(parsed.error) });
+  throw new UpstreamError(
+    source,
+    'UPSTREAM_UNAVAILABLE',
+    `${SOURCE_LABEL[source]} sent an answer that does not match its API.`,
+  );
+}
+
+/**
+ * Validates list items one by one: a drifted item is left out and logged, the rest are served.
+ */
+export function parseItems<S extends z.ZodType>(
+  source: SourceName,
+  items: readonly unknown[],
+  schema: S,
+): { items: z.output<S>[]; invalid: number } {
+  const valid: z.output<S>[] = [];
+  let invalid = 0;
+  for (const item of items) {
+    const parsed = schema.safeParse(item);
+    if (parsed.success) {
+      valid.push(parsed.data);
+    } else {
+      invalid += 1;
+      log('warn', 'upstream list item failed validation', { source, issues: describeIssues(parsed.error) });
+    }
+  }
+  return { items: valid, invalid };
+}
+
+// Paths and messages only: values could carry customer data.
+function describeIssues(error: z.ZodError): string[] {
+  return error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+}

@@ -1,0 +1,94 @@
+import { GraphQLError } from 'graphql';
+import { type YogaServerInstance, createYoga, maskError } from 'graphql-yoga';
+import type { GatewayConfig } from './config.js';
+import { type GraphQLContext, type Upstreams, createContext } from './context.js';
+import { log } from './log.js';
+import { schema } from './schema/index.js';
+import { exposeError } from './schema/errors.js';
+import { createEverrunsClient } from './sources/everruns/client.js';
+import { createFactoryClient } from './sources/factory/client.js';
+import { UpstreamHttp, type UpstreamHttpOptions } from './sources/http.js';
+
+/** A gateway: the Yoga instance (a fetch handler and a Node request listener) and its pools. */
+export interface Gateway {
+  readonly yoga: YogaServerInstance<Record<string, never>, GraphQLContext>;
+  /** Closes the upstream connection pools. */
+  close(): Promise<void>;
+}
+
+/** What GraphiQL opens with: works in demo mode as it stands. */
+export const GRAPHIQL_DEFAULT_QUERY = `# sessiongraph: Factory and Everruns sessions in one graph.
+query RecentSessions {
+  factorySessions(first: 5) {
+    edges { node { id title state upstreamStatus createdAt model computerId } }
+    pageInfo { hasNextPage endCursor }
+  }
+  everrunsSessions(first: 5) {
+    totalCount
+    edges { node { id title state upstreamStatus createdAt agentId tokenUsage { inputTokens outputTokens } } }
+  }
+}
+`;
+
+/** Creates the gateway for a configuration; sources that are not configured answer coded errors. */
+export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOptions, 'onCall'> = {}): Gateway {
+  const common = { timeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections, ...hooks };
+  const factoryHttp = config.factory
+    ? new UpstreamHttp({
+        ...common,
+        source: 'FACTORY',
+        baseUrl: config.factory.baseUrl,
+        authorization: (key) => `Bearer ${key}`,
+      })
+    : null;
+  const everrunsHttp = config.everruns
+    ? new UpstreamHttp({
+        ...common,
+        source: 'EVERRUNS',
+        baseUrl: config.everruns.baseUrl,
+        // Everruns takes API keys as `ApiKey evr_...` and session tokens as bearer tokens.
+        authorization: (key) => (key.startsWith('evr_') ? `ApiKey ${key}` : `Bearer ${key}`),
+      })
+    : null;
+  const upstreams: Upstreams = {
+    factory: factoryHttp && createFactoryClient(factoryHttp),
+    everruns: everrunsHttp && createEverrunsClient(everrunsHttp),
+  };
+
+  const yoga = createYoga<Record<string, never>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    logging: false,
+    graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
+    context: ({ request }) => createContext(upstreams, config, request),
+    maskedErrors: {
+      // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
+      maskError(error, message) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        const exposed = exposeError(original);
+        if (exposed && error instanceof GraphQLError) {
+          return new GraphQLError(exposed.message, {
+            nodes: error.nodes,
+            path: error.path,
+            extensions: exposed.extensions,
+          });
+        }
+        log('error', 'unexpected error in a resolver', { error: describe(error) });
+        return maskError(error, message, false);
+      },
+    },
+  });
+
+  return {
+    yoga,
+    close: async () => {
+      await Promise.all([factoryHttp?.close(), everrunsHttp?.close()]);
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  return original instanceof Error ? `${original.name}: ${original.message}` : String(original);
+}
