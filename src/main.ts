@@ -29,10 +29,14 @@ async function main(): Promise<void> {
       factory: { baseUrl: emulator.factoryUrl, apiKey: process.env.FACTORY_API_KEY || DEMO_KEYS.acme.factory },
       everruns: { baseUrl: emulator.everrunsUrl, apiKey: process.env.EVERRUNS_API_KEY || DEMO_KEYS.acme.everruns },
     };
-    log('info', 'demo mode: serving the embedded emulator of Factory and Everruns (tenant "acme"); set FACTORY_BASE_URL or EVERRUNS_BASE_URL for real upstreams', {
-      factory: emulator.factoryUrl,
-      everruns: emulator.everrunsUrl,
-    });
+    log(
+      'info',
+      'demo mode: serving the embedded emulator of Factory and Everruns (tenant "acme"); set FACTORY_BASE_URL or EVERRUNS_BASE_URL for real upstreams',
+      {
+        factory: emulator.factoryUrl,
+        everruns: emulator.everrunsUrl,
+      },
+    );
   } else {
     log('info', 'upstreams configured', {
       factory: config.gateway.factory ? 'on' : 'off',
@@ -48,7 +52,10 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
-  log('info', `GraphQL${gatewayConfig.graphiql ? ' and GraphiQL' : ''} at http://${config.server.host}:${port}/graphql`);
+  log(
+    'info',
+    `GraphQL${gatewayConfig.graphiql ? ' and GraphiQL' : ''} at http://${config.server.host}:${port}/graphql`,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

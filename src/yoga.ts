@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
-import { type YogaServerInstance, createYoga, maskError } from 'graphql-yoga';
+import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.js';
-import { type GraphQLContext, type Upstreams, createContext } from './context.js';
+import { createContext, type GraphQLContext, type Upstreams } from './context.js';
 import { log } from './log.js';
-import { schema } from './schema/index.js';
 import { exposeError } from './schema/errors.js';
+import { schema } from './schema/index.js';
 import { createEverrunsClient } from './sources/everruns/client.js';
 import { createFactoryClient } from './sources/factory/client.js';
 import { UpstreamHttp, type UpstreamHttpOptions } from './sources/http.js';
@@ -65,8 +65,7 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
     maskedErrors: {
       // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
       maskError(error, message) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        const exposed = exposeError(original);
+        const exposed = exposeError(rootCause(error));
         if (exposed && error instanceof GraphQLError) {
           return new GraphQLError(exposed.message, {
             nodes: error.nodes,
@@ -88,7 +87,14 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
   };
 }
 
+/** The innermost cause: graphql-js and Yoga may each wrap a resolver's error once. */
+function rootCause(error: unknown): unknown {
+  let cause = error;
+  while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
+  return cause;
+}
+
 function describe(error: unknown): string {
-  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const original = rootCause(error);
   return original instanceof Error ? `${original.name}: ${original.message}` : String(original);
 }

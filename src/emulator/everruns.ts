@@ -1,6 +1,6 @@
 import type { Random } from './random.js';
-import { type Answer, type EmulatedRequest, type RouteMatch, type UpstreamEmulation, isRecord } from './server.js';
-import { type EverrunsSessionJson, type Tenant, everrunsId, microsToEverrunsText, sortEverruns } from './world.js';
+import { type Answer, type EmulatedRequest, isRecord, type RouteMatch, type UpstreamEmulation } from './server.js';
+import { type EverrunsSessionJson, everrunsId, microsToEverrunsText, sortEverruns, type Tenant } from './world.js';
 
 const SESSION_ID = /^session_[0-9a-f]{32}$/;
 const AGENT_ID = /^agent_[0-9a-f]{32}$/;
@@ -23,8 +23,10 @@ export function everrunsEmulation(tenants: Map<string, Tenant>, random: Random):
       const match = /^\/v1\/sessions\/([^/]+)(?:\/(cancel))?$/.exec(pathname);
       if (!match?.[1]) return null;
       const id = decodeURIComponent(match[1]);
-      if (match[2] === 'cancel') return method === 'POST' ? { route: 'POST /v1/sessions/:id/cancel', id, action: 'cancel' } : null;
-      if (method === 'GET' || method === 'PATCH' || method === 'DELETE') return { route: `${method} /v1/sessions/:id`, id };
+      if (match[2] === 'cancel')
+        return method === 'POST' ? { route: 'POST /v1/sessions/:id/cancel', id, action: 'cancel' } : null;
+      if (method === 'GET' || method === 'PATCH' || method === 'DELETE')
+        return { route: `${method} /v1/sessions/:id`, id };
       return null;
     },
 

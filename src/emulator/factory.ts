@@ -1,6 +1,6 @@
-import { type Answer, type EmulatedRequest, type RouteMatch, type UpstreamEmulation, isRecord } from './server.js';
 import type { Random } from './random.js';
-import { DEMO_KEYS, type FactorySessionJson, type Tenant, sortFactory } from './world.js';
+import { type Answer, type EmulatedRequest, isRecord, type RouteMatch, type UpstreamEmulation } from './server.js';
+import { DEMO_KEYS, type FactorySessionJson, sortFactory, type Tenant } from './world.js';
 
 /**
  * Factory Public API v0, as ../shared/upstream/README.md describes it: `limit` is a string
@@ -142,7 +142,8 @@ function encodeCursor(session: FactorySessionJson): string {
 function decodeCursor(cursor: string): { t: number; id: string } | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (isRecord(value) && typeof value.t === 'number' && typeof value.id === 'string') return { t: value.t, id: value.id };
+    if (isRecord(value) && typeof value.t === 'number' && typeof value.id === 'string')
+      return { t: value.t, id: value.id };
   } catch {
     // fall through: not ours
   }

@@ -3,11 +3,11 @@ import { factoryEmulation } from './factory.js';
 import { Random } from './random.js';
 import { type RunningUpstream, serveUpstream } from './server.js';
 import { Switchboard } from './switchboard.js';
-import { type Tenant, type WorldOptions, createWorld } from './world.js';
+import { createWorld, type Tenant, type WorldOptions } from './world.js';
 
-export { DEMO_KEYS } from './world.js';
 export type { FaultRule, RecordedRequest } from './switchboard.js';
 export type { Tenant } from './world.js';
+export { DEMO_KEYS } from './world.js';
 export { Switchboard };
 
 /** A running emulator of both upstreams, each on its own loopback port. */

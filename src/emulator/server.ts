@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { FaultRule, Switchboard } from './switchboard.js';
 import type { Tenant } from './world.js';
 
@@ -87,6 +87,8 @@ async function handle(
     send(res, emulation.error(404, 'Not found'));
     return;
   }
+  const finished = switchboard.begin(match.route);
+  res.once('close', finished);
   const apiKey = emulation.apiKey(req.headers.authorization);
   const tenantOrAnswer = emulation.tenant(apiKey);
   const tenant = 'status' in tenantOrAnswer ? null : tenantOrAnswer;
@@ -133,9 +135,12 @@ async function handle(
 
 function faultAnswer(emulation: UpstreamEmulation, fault: FaultRule): Answer {
   const status = fault.status ?? 500;
-  const base = fault.body === undefined ? emulation.error(status, `Injected fault ${status}`) : fault.body === null
-    ? { status }
-    : { status, text: fault.body };
+  const base =
+    fault.body === undefined
+      ? emulation.error(status, `Injected fault ${status}`)
+      : fault.body === null
+        ? { status }
+        : { status, text: fault.body };
   return { ...base, headers: { ...base.headers, ...fault.headers } };
 }
 

@@ -52,12 +52,32 @@ interface ActiveRule {
 export class Switchboard {
   readonly requests: RecordedRequest[] = [];
   private readonly counters = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
   private rules: ActiveRule[] = [];
   private readonly random = new Random(20261124);
 
   /** Requests received on `route` (e.g. `GET /api/v0/sessions`) since the last reset. */
   count(route: string): number {
     return this.counters.get(route) ?? 0;
+  }
+
+  /** The most requests of `route` in progress at once since the last reset. */
+  maxInFlight(route: string): number {
+    return this.peaks.get(route) ?? 0;
+  }
+
+  /** Marks a request of `route` as started; call the returned function when it is answered. */
+  begin(route: string): () => void {
+    const now = (this.inFlight.get(route) ?? 0) + 1;
+    this.inFlight.set(route, now);
+    if (now > (this.peaks.get(route) ?? 0)) this.peaks.set(route, now);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.inFlight.set(route, (this.inFlight.get(route) ?? 1) - 1);
+    };
   }
 
   /** All counters, by route. */
@@ -84,6 +104,7 @@ export class Switchboard {
   /** Clears counters, the request log and faults. */
   reset(): void {
     this.counters.clear();
+    this.peaks.clear();
     this.requests.length = 0;
     this.rules = [];
   }

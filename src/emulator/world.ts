@@ -67,7 +67,7 @@ const TASKS = [
   'Speed up the CI docker build cache',
   'Document the public GraphQL schema',
   'Replace moment.js with date-fns',
-  'Triage Sentry errors from last night\'s deploy',
+  "Triage Sentry errors from last night's deploy",
   'Implement rate limiting on the public API',
   'Port the CSV exporter to streaming',
   'Harden S3 bucket policies',
@@ -79,13 +79,31 @@ const TASKS = [
   'Draft a design for multi-region failover',
 ];
 const AREAS = ['api', 'web', 'worker', 'infra', 'mobile', 'billing', 'search', 'auth'];
-const FACTORY_MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'gpt-5-codex', 'gemini-2.5-pro', 'glm-4.6'];
+const FACTORY_MODELS = [
+  'claude-sonnet-4-5-20250929',
+  'claude-opus-4-1-20250805',
+  'gpt-5-codex',
+  'gemini-2.5-pro',
+  'glm-4.6',
+];
 const EFFORTS = ['off', 'low', 'medium', 'high'];
 const MODES = ['auto', 'spec', 'agi'];
 const AUTONOMY = ['off', 'low', 'medium', 'high'];
 const TOOLS = ['Read', 'Edit', 'Execute', 'Grep', 'Glob', 'WebSearch', 'FetchUrl', 'TodoWrite'];
 const PROVIDERS = ['anthropic', 'openai', 'google'];
-const EVERRUNS_STATUSES = ['idle', 'idle', 'idle', 'idle', 'idle', 'idle', 'active', 'active', 'started', 'waiting_for_tool_results', 'paused'];
+const EVERRUNS_STATUSES = [
+  'idle',
+  'idle',
+  'idle',
+  'idle',
+  'idle',
+  'idle',
+  'active',
+  'active',
+  'started',
+  'waiting_for_tool_results',
+  'paused',
+];
 const CAPABILITIES = ['web_search', 'code_interpreter', 'file_system', 'github'];
 const REPLIES = [
   'Done: the test now waits for the session cookie before asserting.',
@@ -125,7 +143,13 @@ function usageNumbers(random: Random, big: boolean) {
   };
 }
 
-function factorySession(random: Random, tenant: string, createdAt: number, computerIds: readonly string[], index: number): FactorySessionJson {
+function factorySession(
+  random: Random,
+  tenant: string,
+  createdAt: number,
+  computerIds: readonly string[],
+  index: number,
+): FactorySessionJson {
   const status = random.pick(['idle', 'idle', 'idle', 'idle', 'running', 'pending']);
   const big = index % 97 === 5;
   const tokenUsage = { ...usageNumbers(random, big), factoryCredits: Math.round(random.next() * 4000) / 100 };
@@ -141,23 +165,23 @@ function factorySession(random: Random, tenant: string, createdAt: number, compu
     sessionSettings: settings,
   };
   Object.assign(settings, {
-      model: random.pick(FACTORY_MODELS),
-      reasoningEffort: random.pick(EFFORTS),
-      interactionMode: random.pick(MODES),
-      autonomyLevel: random.pick(AUTONOMY),
-      specModeModel: random.pick(FACTORY_MODELS),
-      specModeReasoningEffort: random.pick(EFFORTS),
-      providerLock: random.pick(PROVIDERS),
-      providerLockTimestamp: new Date(createdAt).toISOString(),
-      assistantActiveTimeMs: random.int(1_000, 3_600_000),
-      tokenUsage,
-      inclusiveTokenUsage: { ...tokenUsage, inputTokens: tokenUsage.inputTokens + random.int(0, 5_000) },
-      tags: [
-        { name: random.pick(AREAS), metadata: { team: `${tenant}-platform`, ticket: `ENG-${random.int(100, 9999)}` } },
-        { name: random.pick(['bug', 'feature', 'chore', 'spike']) },
-      ],
-      enabledToolIds: TOOLS.filter(() => random.chance(0.7)),
-      disabledToolIds: random.chance(0.2) ? ['WebSearch'] : [],
+    model: random.pick(FACTORY_MODELS),
+    reasoningEffort: random.pick(EFFORTS),
+    interactionMode: random.pick(MODES),
+    autonomyLevel: random.pick(AUTONOMY),
+    specModeModel: random.pick(FACTORY_MODELS),
+    specModeReasoningEffort: random.pick(EFFORTS),
+    providerLock: random.pick(PROVIDERS),
+    providerLockTimestamp: new Date(createdAt).toISOString(),
+    assistantActiveTimeMs: random.int(1_000, 3_600_000),
+    tokenUsage,
+    inclusiveTokenUsage: { ...tokenUsage, inputTokens: tokenUsage.inputTokens + random.int(0, 5_000) },
+    tags: [
+      { name: random.pick(AREAS), metadata: { team: `${tenant}-platform`, ticket: `ENG-${random.int(100, 9999)}` } },
+      { name: random.pick(['bug', 'feature', 'chore', 'spike']) },
+    ],
+    enabledToolIds: TOOLS.filter(() => random.chance(0.7)),
+    disabledToolIds: random.chance(0.2) ? ['WebSearch'] : [],
   });
   if (random.chance(0.1)) delete session.title;
   if (status === 'idle' && random.chance(0.6)) session.completedAt = createdAt + random.int(60_000, 7_200_000);
@@ -194,7 +218,8 @@ function everrunsSession(random: Random, tenant: Tenant, micros: number, index: 
     };
   }
   if (status === 'idle') session.output_preview = random.pick(REPLIES);
-  if (status === 'idle' && random.chance(0.5)) session.finished_at = microsToEverrunsText(micros + random.int(60_000_000, 7_200_000_000));
+  if (status === 'idle' && random.chance(0.5))
+    session.finished_at = microsToEverrunsText(micros + random.int(60_000_000, 7_200_000_000));
   if (random.chance(0.5)) session.model_id = everrunsId('model', BASE_MS - 90 * 86_400_000, random);
   if (random.chance(0.4)) {
     session.capabilities = [
@@ -250,7 +275,9 @@ export function createWorld(options: WorldOptions = {}): Map<string, Tenant> {
 
 /** Factory's order: `createdAt` desc, then `sessionId` desc. */
 export function sortFactory(sessions: FactorySessionJson[]): void {
-  sessions.sort((a, b) => b.createdAt - a.createdAt || (a.sessionId < b.sessionId ? 1 : a.sessionId > b.sessionId ? -1 : 0));
+  sessions.sort(
+    (a, b) => b.createdAt - a.createdAt || (a.sessionId < b.sessionId ? 1 : a.sessionId > b.sessionId ? -1 : 0),
+  );
 }
 
 /** Everruns' order: `created_at` desc, then `id` desc. */

@@ -17,10 +17,7 @@ export class SessionLoader<R extends SessionRecord> {
   private readonly listsInFlight = new Set<Promise<unknown>>();
   private readonly listed = new Map<string, R>();
 
-  constructor(
-    fetchOne: (id: string) => Promise<R | null>,
-    concurrency: number,
-  ) {
+  constructor(fetchOne: (id: string) => Promise<R | null>, concurrency: number) {
     this.loader = new DataLoader<string, R | null>(
       async (ids) => {
         if (this.listsInFlight.size > 0) await Promise.allSettled(this.listsInFlight);

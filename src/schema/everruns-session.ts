@@ -5,10 +5,9 @@ import type { EverrunsCapabilityPayload } from '../sources/everruns/payload.js';
 import type { EverrunsSessionRecord } from '../sources/everruns/to-session.js';
 import { builder } from './builder.js';
 import { badInput } from './errors.js';
-import { type EverrunsCursor, decodeCursor, encodeCursor, everrunsCursor, pageSize } from './paging.js';
 import { registerNodeType } from './node.js';
+import { decodeCursor, type EverrunsCursor, encodeCursor, everrunsCursor, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
-
 
 const EverrunsCapability = builder.objectRef<EverrunsCapabilityPayload>('EverrunsCapability').implement({
   description: 'A session-level capability (added to the agent’s own).',
@@ -33,7 +32,10 @@ builder.node(EverrunsSession, {
   fields: (t) => ({
     organizationId: t.exposeString('organizationId', { description: 'Organisation (`org_` + 32 hex).' }),
     agentId: t.exposeString('agentId', { description: 'Agent working in the session (`agent_` + 32 hex).' }),
-    modelId: t.exposeString('modelId', { nullable: true, description: 'Model override (`model_` + 32 hex), when set.' }),
+    modelId: t.exposeString('modelId', {
+      nullable: true,
+      description: 'Model override (`model_` + 32 hex), when set.',
+    }),
     preview: t.exposeString('preview', { nullable: true, description: 'First user message, truncated.' }),
     outputPreview: t.exposeString('outputPreview', { nullable: true, description: 'Last assistant reply, truncated.' }),
     startedAt: t.field({
@@ -83,7 +85,14 @@ export const EverrunsSessionConnection = builder.connectionObject<typeof Everrun
 );
 
 function cursorOf(position: EverrunsPosition, agentId: string | null): string {
-  const cursor: EverrunsCursor = { v: 1, k: 'e', o: position.offset, t: position.key.micros, i: position.key.id, a: agentId };
+  const cursor: EverrunsCursor = {
+    v: 1,
+    k: 'e',
+    o: position.offset,
+    t: position.key.micros,
+    i: position.key.id,
+    a: agentId,
+  };
   return encodeCursor(cursor);
 }
 
@@ -124,19 +133,26 @@ builder.queryField('everrunsSessions', (t) =>
       }
       const backward = args.last != null || args.before != null;
       if (backward && (args.first != null || args.after != null)) {
-        throw badInput('Page either forward (first/after) or backward (last/before), not both.', args.first != null ? 'first' : 'after');
+        throw badInput(
+          'Page either forward (first/after) or backward (last/before), not both.',
+          args.first != null ? 'first' : 'after',
+        );
       }
       const list = everrunsLister(context);
       const read = backward
         ? await readEverrunsBackward(
             list,
-            args.before ? positionOf(decodeCursor(everrunsCursor, args.before, 'before', 'everrunsSessions'), agentId, 'before') : null,
+            args.before
+              ? positionOf(decodeCursor(everrunsCursor, args.before, 'before', 'everrunsSessions'), agentId, 'before')
+              : null,
             pageSize(args.last, 'last'),
             agentId,
           )
         : await readEverrunsForward(
             list,
-            args.after ? positionOf(decodeCursor(everrunsCursor, args.after, 'after', 'everrunsSessions'), agentId, 'after') : null,
+            args.after
+              ? positionOf(decodeCursor(everrunsCursor, args.after, 'after', 'everrunsSessions'), agentId, 'after')
+              : null,
             pageSize(args.first, 'first'),
             agentId,
           );

@@ -1,11 +1,15 @@
 import type { GraphQLContext } from '../context.js';
-import type { FactorySessionSettingsPayload, FactoryTagPayload, FactoryTokenUsagePayload } from '../sources/factory/payload.js';
 import { type FactoryPosition, readFactory } from '../sources/factory/pager.js';
+import type {
+  FactorySessionSettingsPayload,
+  FactoryTagPayload,
+  FactoryTokenUsagePayload,
+} from '../sources/factory/payload.js';
 import type { FactorySessionRecord } from '../sources/factory/to-session.js';
 import { builder } from './builder.js';
 import { badInput } from './errors.js';
-import { type FactoryCursor, decodeCursor, encodeCursor, factoryCursor, pageSize } from './paging.js';
 import { registerNodeType } from './node.js';
+import { decodeCursor, encodeCursor, type FactoryCursor, factoryCursor, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
 
 interface MetadataEntry {
@@ -50,7 +54,11 @@ const FactorySessionSettings = builder.objectRef<FactorySessionSettingsPayload>(
   description:
     'Factory `sessionSettings`. Enum-like values are served as the strings Factory sends, so a new value never nulls the field.',
   fields: (t) => {
-    const text = (name: keyof FactorySessionSettingsPayload & string, description: string, deprecationReason?: string) =>
+    const text = (
+      name: keyof FactorySessionSettingsPayload & string,
+      description: string,
+      deprecationReason?: string,
+    ) =>
       t.string({
         nullable: true,
         description,
@@ -65,7 +73,11 @@ const FactorySessionSettings = builder.objectRef<FactorySessionSettingsPayload>(
       reasoningEffort: text('reasoningEffort', 'none, dynamic, off, minimal, low, medium, high, xhigh or max.'),
       interactionMode: text('interactionMode', 'auto, spec or agi.'),
       autonomyLevel: text('autonomyLevel', 'off, low, medium or high.'),
-      autonomyMode: text('autonomyMode', 'Legacy autonomy mode.', 'Factory deprecated it: use interactionMode and autonomyLevel.'),
+      autonomyMode: text(
+        'autonomyMode',
+        'Legacy autonomy mode.',
+        'Factory deprecated it: use interactionMode and autonomyLevel.',
+      ),
       specModeModel: text('specModeModel', 'Model used in spec mode.'),
       specModeReasoningEffort: text('specModeReasoningEffort', 'Reasoning effort in spec mode.'),
       providerLock: text('providerLock', 'Provider the session is locked to.'),
@@ -77,7 +89,12 @@ const FactorySessionSettings = builder.objectRef<FactorySessionSettingsPayload>(
         description: 'Milliseconds the assistant was active.',
         resolve: (s) => s.assistantActiveTimeMs ?? null,
       }),
-      tokenUsage: t.field({ type: TokenUsage, nullable: true, description: 'Token usage of this session.', resolve: (s) => s.tokenUsage ?? null }),
+      tokenUsage: t.field({
+        type: TokenUsage,
+        nullable: true,
+        description: 'Token usage of this session.',
+        resolve: (s) => s.tokenUsage ?? null,
+      }),
       inclusiveTokenUsage: t.field({
         type: TokenUsage,
         nullable: true,
@@ -88,11 +105,20 @@ const FactorySessionSettings = builder.objectRef<FactorySessionSettingsPayload>(
         type: [FactoryChildTokenUsage],
         description: 'Inclusive token usage per child session (`childInclusiveTokenUsageBySessionId`).',
         resolve: (s) =>
-          Object.entries(s.childInclusiveTokenUsageBySessionId ?? {}).map(([sessionId, usage]) => ({ sessionId, usage })),
+          Object.entries(s.childInclusiveTokenUsageBySessionId ?? {}).map(([sessionId, usage]) => ({
+            sessionId,
+            usage,
+          })),
       }),
       tags: t.field({ type: [FactoryTag], description: 'Tags.', resolve: (s) => s.tags ?? [] }),
-      enabledToolIds: t.stringList({ description: 'Tools enabled for the session.', resolve: (s) => s.enabledToolIds ?? [] }),
-      disabledToolIds: t.stringList({ description: 'Tools disabled for the session.', resolve: (s) => s.disabledToolIds ?? [] }),
+      enabledToolIds: t.stringList({
+        description: 'Tools enabled for the session.',
+        resolve: (s) => s.enabledToolIds ?? [],
+      }),
+      disabledToolIds: t.stringList({
+        description: 'Tools disabled for the session.',
+        resolve: (s) => s.disabledToolIds ?? [],
+      }),
     };
   },
 });
@@ -113,7 +139,11 @@ builder.node(FactorySession, {
       description: 'Factory `sessionSettings`.',
       resolve: (s) => s.settings,
     }),
-    tags: t.field({ type: [FactoryTag], description: 'Tags (from `sessionSettings.tags`).', resolve: (s) => s.settings?.tags ?? [] }),
+    tags: t.field({
+      type: [FactoryTag],
+      description: 'Tags (from `sessionSettings.tags`).',
+      resolve: (s) => s.settings?.tags ?? [],
+    }),
     archivedAt: t.string({
       nullable: true,
       description: 'When the session was archived (`sessionSettings.archivedAt`, as Factory sends it).',

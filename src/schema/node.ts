@@ -43,7 +43,10 @@ export function parseGlobalId(text: string, argument: string): { typename: strin
     );
   }
   if (!type.accepts(id)) {
-    throw badInput(`"${argument}" names a ${typename} whose upstream id is malformed (expected ${type.shape}).`, argument);
+    throw badInput(
+      `"${argument}" names a ${typename} whose upstream id is malformed (expected ${type.shape}).`,
+      argument,
+    );
   }
   return { typename, id, type };
 }

@@ -53,7 +53,12 @@ export function encodeCursor(cursor: object): string {
  * Decodes and validates a cursor argument of `connection` against its schema.
  * @throws GraphQLError `BAD_USER_INPUT` for anything this connection did not issue
  */
-export function decodeCursor<S extends z.ZodType>(schema: S, text: string, argument: string, connection: string): z.output<S> {
+export function decodeCursor<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  argument: string,
+  connection: string,
+): z.output<S> {
   let json: unknown;
   try {
     json = text.length <= 8192 ? JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) : undefined;

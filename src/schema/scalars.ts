@@ -13,9 +13,12 @@ export interface DateTimeInput {
 
 function parseDateTime(value: unknown): DateTimeInput {
   if (typeof value !== 'string' || !isRfc3339(value)) {
-    throw new GraphQLError('DateTime must be an RFC 3339 string with a time zone, e.g. "2026-11-20T17:45:12.345678Z".', {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw new GraphQLError(
+      'DateTime must be an RFC 3339 string with a time zone, e.g. "2026-11-20T17:45:12.345678Z".',
+      {
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    );
   }
   return { micros: rfc3339ToMicros(value), text: toUtcText(value) };
 }

@@ -64,7 +64,11 @@ export const TokenUsage = builder.objectRef<TokenUsageShape>('TokenUsage').imple
   description: 'Token counts of a session. Counts are SafeInt: they can pass 2^31.',
   fields: (t) => ({
     inputTokens: t.field({ type: 'SafeInt', description: 'Input (prompt) tokens.', resolve: (u) => u.inputTokens }),
-    outputTokens: t.field({ type: 'SafeInt', description: 'Output (completion) tokens.', resolve: (u) => u.outputTokens }),
+    outputTokens: t.field({
+      type: 'SafeInt',
+      description: 'Output (completion) tokens.',
+      resolve: (u) => u.outputTokens,
+    }),
     cacheReadTokens: t.field({
       type: 'SafeInt',
       nullable: true,
@@ -92,7 +96,8 @@ export const TokenUsage = builder.objectRef<TokenUsageShape>('TokenUsage').imple
 });
 
 export const Session = builder.interfaceRef<SessionRecord>('Session').implement({
-  description: 'An agent session on either platform. Query `... on FactorySession` or `... on EverrunsSession` for the rest.',
+  description:
+    'An agent session on either platform. Query `... on FactorySession` or `... on EverrunsSession` for the rest.',
   interfaces: [builder.nodeInterfaceRef()],
   resolveType: (session) => (session.kind === 'FACTORY' ? 'FactorySession' : 'EverrunsSession'),
   fields: (t) => ({
@@ -104,7 +109,11 @@ export const Session = builder.interfaceRef<SessionRecord>('Session').implement(
       description: "The upstream's status word, verbatim (new words show here, never as null).",
     }),
     createdAt: t.field({ type: 'DateTime', description: 'When the session was created.', resolve: (s) => s.createdAt }),
-    updatedAt: t.field({ type: 'DateTime', description: 'When the session last changed.', resolve: (s) => s.updatedAt }),
+    updatedAt: t.field({
+      type: 'DateTime',
+      description: 'When the session last changed.',
+      resolve: (s) => s.updatedAt,
+    }),
     finishedAt: t.field({
       type: 'DateTime',
       nullable: true,

@@ -65,11 +65,7 @@ const STATUS_MESSAGES: Record<UpstreamErrorCode, string> = {
 };
 
 /** Maps an upstream HTTP status to the error a client sees. */
-export function errorForStatus(
-  source: SourceName,
-  status: number,
-  retryAfterMs: number | null,
-): UpstreamError {
+export function errorForStatus(source: SourceName, status: number, retryAfterMs: number | null): UpstreamError {
   const code = STATUS_CODES[status] ?? 'UPSTREAM_UNAVAILABLE';
   return new UpstreamError(
     source,

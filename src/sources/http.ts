@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError, errorForStatus } from './errors.js';
+import { errorForStatus, RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
 
 /** What every upstream call needs from the GraphQL request that causes it. */
 export interface CallContext {

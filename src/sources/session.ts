@@ -1,5 +1,5 @@
-import type { EverrunsSessionRecord } from './everruns/to-session.js';
 import type { SourceName } from './errors.js';
+import type { EverrunsSessionRecord } from './everruns/to-session.js';
 import type { FactorySessionRecord } from './factory/to-session.js';
 
 export type { EverrunsSessionRecord, FactorySessionRecord };

@@ -21,7 +21,7 @@ export function rfc3339ToMicros(text: string): number {
   if (!match) return Number.NaN;
   const zone = match[4] === 'Z' || match[4] === 'z' ? 'Z' : (match[4] ?? 'Z');
   const seconds = Date.parse(`${match[1]}T${match[2]}${zone}`);
-  const fraction = Number(((match[3] ?? '') + '000000').slice(0, 6));
+  const fraction = Number(`${match[3] ?? ''}000000`.slice(0, 6));
   return seconds * 1000 + fraction;
 }
 
@@ -41,7 +41,7 @@ export function toUtcText(text: string): string {
 /** Formats epoch microseconds as RFC 3339 UTC with `digits` fraction digits (0-6). */
 export function microsToText(micros: number, digits = 6): string {
   const ms = Math.floor(micros / 1000);
-  const base = new Date(ms - (ms % 1000 + 1000) % 1000).toISOString().slice(0, 19);
+  const base = new Date(ms - (((ms % 1000) + 1000) % 1000)).toISOString().slice(0, 19);
   if (digits === 0) return `${base}Z`;
   const fraction = String(((micros % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0');
   return `${base}.${fraction.slice(0, Math.min(digits, 6))}Z`;

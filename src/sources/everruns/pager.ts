@@ -1,5 +1,5 @@
 import { UpstreamError } from '../errors.js';
-import { type SessionKey, compareKeys } from '../session.js';
+import { compareKeys, type SessionKey } from '../session.js';
 import type { EverrunsListPage, EverrunsListParams } from './client.js';
 import type { EverrunsSessionRecord } from './to-session.js';
 
@@ -121,7 +121,12 @@ interface Located {
   readonly total: number;
 }
 
-async function locateAfter(list: ListFn, position: EverrunsPosition, window: number, agentId: string | null): Promise<Located> {
+async function locateAfter(
+  list: ListFn,
+  position: EverrunsPosition,
+  window: number,
+  agentId: string | null,
+): Promise<Located> {
   const limit = Math.min(MAX_LIMIT, Math.max(window, 2));
   let at = position.offset;
   let total = 0;
@@ -146,5 +151,9 @@ async function locateAfter(list: ListFn, position: EverrunsPosition, window: num
     at += page.received;
     if (at >= total) return { offset: total, offsetOfKey: null, buffer: [], total };
   }
-  throw new UpstreamError('EVERRUNS', 'UPSTREAM_UNAVAILABLE', 'The Everruns list moved too far between requests to resume this cursor; start again from the top.');
+  throw new UpstreamError(
+    'EVERRUNS',
+    'UPSTREAM_UNAVAILABLE',
+    'The Everruns list moved too far between requests to resume this cursor; start again from the top.',
+  );
 }

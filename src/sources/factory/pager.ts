@@ -1,4 +1,4 @@
-import { type SessionKey, compareKeys } from '../session.js';
+import { compareKeys, type SessionKey } from '../session.js';
 import type { FactoryListPage, FactoryListParams } from './client.js';
 import type { FactorySessionRecord } from './to-session.js';
 
@@ -31,9 +31,11 @@ const MAX_LIMIT = 100;
 
 /**
  * Reads `count` Factory sessions after `start`, following upstream pages as needed.
- * Factory pages forward only with opaque keyset cursors, so resuming re-reads the page
- * the last item came from and skips past that item: by its id where it is still there,
- * else by its key (it was deleted meanwhile). One item of look-ahead makes `hasMore` exact.
+ * Factory pages forward only with opaque keyset cursors. When a GraphQL page ends where
+ * an upstream page ends, the next position is simply Factory's `nextCursor`; otherwise
+ * the resume re-reads the upstream page the last item came from and skips past that
+ * item: by its id where it is still there, else by its key (it was deleted meanwhile).
+ * `hasMore` is exact: leftover items of the page in hand, or Factory's `hasMore`.
  */
 export async function readFactory(
   list: ListFn,
@@ -43,31 +45,31 @@ export async function readFactory(
 ): Promise<FactoryRead> {
   const items: FactoryPagedItem[] = [];
   let cursor = start?.cursor ?? null;
-  let skipAfter = start?.key ?? null;
-  let limit = Math.min(MAX_LIMIT, (start?.consumed ?? 0) + count + 1);
+  // A position with nothing consumed sits on a fresh keyset cursor: nothing to skip.
+  let skipAfter = start && start.consumed > 0 ? start.key : null;
+  let limit = Math.min(MAX_LIMIT, (start?.consumed ?? 0) + count);
   for (;;) {
     const page = await list({ limit, cursor, computerId });
-    let sessions = page.sessions;
-    if (skipAfter) {
-      sessions = skipThrough(sessions, skipAfter);
-      skipAfter = null;
-    }
+    const sessions = skipAfter ? skipThrough(page.sessions, skipAfter) : page.sessions;
+    skipAfter = null;
     let consumed = page.sessions.length - sessions.length;
     for (const session of sessions) {
+      if (items.length === count) return { items, hasMore: true };
       consumed += 1;
-      items.push({ session, position: { cursor, consumed, key: { micros: session.createdAtMicros, id: session.sourceId } } });
+      const key = { micros: session.createdAtMicros, id: session.sourceId };
+      const endsPage = consumed === page.sessions.length && page.nextCursor !== null;
+      items.push({
+        session,
+        position: endsPage ? { cursor: page.nextCursor, consumed: 0, key } : { cursor, consumed, key },
+      });
     }
-    if (items.length > count) return { items: items.slice(0, count), hasMore: true };
     if (!page.hasMore || page.nextCursor === null) return { items, hasMore: false };
+    if (items.length === count) return { items, hasMore: true };
     cursor = page.nextCursor;
-    limit = Math.min(MAX_LIMIT, count - items.length + 1);
+    limit = Math.min(MAX_LIMIT, count - items.length);
   }
 }
-
-function skipThrough(
-  sessions: readonly FactorySessionRecord[],
-  key: SessionKey,
-): readonly FactorySessionRecord[] {
+function skipThrough(sessions: readonly FactorySessionRecord[], key: SessionKey): readonly FactorySessionRecord[] {
   const index = sessions.findIndex((session) => session.sourceId === key.id);
   if (index >= 0) return sessions.slice(index + 1);
   return sessions.filter((session) => compareKeys({ micros: session.createdAtMicros, id: session.sourceId }, key) > 0);

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  it('defaults to demo mode on 127.0.0.1:4000', () => {
+    const config = loadConfig({});
+    expect(config.server).toEqual({ port: 4000, host: '127.0.0.1', demo: true, logLevel: 'info' });
+    expect(config.gateway.factory).toBeNull();
+    expect(config.gateway.everruns).toBeNull();
+  });
+
+  it('one base URL turns demo mode off and the other source off', () => {
+    const config = loadConfig({
+      EVERRUNS_BASE_URL: 'https://app.everruns.com/api/',
+      EVERRUNS_API_KEY: 'evr_x',
+      FACTORY_API_KEY: '',
+    });
+    expect(config.server.demo).toBe(false);
+    expect(config.gateway.everruns).toEqual({ baseUrl: 'https://app.everruns.com/api', apiKey: 'evr_x' });
+    expect(config.gateway.factory).toBeNull();
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT: /],
+    [{ FACTORY_BASE_URL: 'ftp://factory' }, /^Invalid configuration: FACTORY_BASE_URL: expected an http\(s\) URL$/],
+    [{ UPSTREAM_TIMEOUT_MS: '0' }, /^Invalid configuration: UPSTREAM_TIMEOUT_MS: /],
+    [{ GRAPHIQL: 'maybe' }, /^Invalid configuration: GRAPHIQL: expected true or false$/],
+  ])('a bad value stops start-up with one line naming the variable: %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes a value', () => {
+    expect(() => loadConfig({ FACTORY_BASE_URL: 'secret-value-not-a-url' })).toThrow(/^(?!.*secret-value).*$/);
+  });
+});

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import type { GatewayConfig } from '../src/config.js';
+import { DEMO_KEYS, type Emulator, startEmulator } from '../src/emulator/index.js';
+import { createGateway, type Gateway } from '../src/yoga.js';
+
+/** What a GraphQL client receives. */
+export interface GraphQLResponse {
+  readonly status: number;
+  readonly body: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  };
+  readonly text: string;
+}
+
+export interface Harness {
+  readonly emulator: Emulator;
+  readonly gateway: Gateway;
+  /** POSTs a query to the gateway in-process (`yoga.fetch`). Default keys: tenant acme. */
+  query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
+  /** Every response body this file received (scanned for leaks after the file). */
+  readonly bodies: string[];
+}
+
+export interface HarnessOptions {
+  /** Gateway settings on top of the defaults (both sources on the emulator, acme's keys). */
+  readonly gateway?: (emulator: Emulator) => Partial<GatewayConfig>;
+}
+
+/** The gateway configuration the tests use, over a running emulator. */
+export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  return {
+    factory: { baseUrl: emulator.factoryUrl, apiKey: DEMO_KEYS.acme.factory },
+    everruns: { baseUrl: emulator.everrunsUrl, apiKey: DEMO_KEYS.acme.everruns },
+    upstreamTimeoutMs: 2_000,
+    upstreamConnections: 16,
+    loaderConcurrency: 16,
+    graphiql: true,
+    production: false,
+    ...overrides,
+  };
+}
+
+/**
+ * Starts the emulator (a real HTTP server on an ephemeral loopback port) and a gateway
+ * over it for this test file; resets counters and faults before each test; and after the
+ * file, checks that no response carried a key, an upstream URL or an upstream header.
+ */
+export function useHarness(options: HarnessOptions = {}): Harness {
+  const bodies: string[] = [];
+  let emulator: Emulator | undefined;
+  let gateway: Gateway | undefined;
+  const harness: Harness = {
+    get emulator() {
+      if (!emulator) throw new Error('harness not started');
+      return emulator;
+    },
+    get gateway() {
+      if (!gateway) throw new Error('harness not started');
+      return gateway;
+    },
+    bodies,
+    async query(query, variables, headers) {
+      const response = await harness.gateway.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const text = await response.text();
+      bodies.push(text);
+      return { status: response.status, body: JSON.parse(text), text };
+    },
+  };
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    gateway = createGateway(testConfig(emulator, options.gateway?.(emulator)));
+  });
+  beforeEach(() => {
+    emulator?.switchboard.reset();
+  });
+  afterAll(async () => {
+    if (emulator) expectNoLeaks(bodies, emulator);
+    await gateway?.close();
+    await emulator?.close();
+  });
+  return harness;
+}
+
+/** Fails when any body holds an API key, an upstream URL or path, or an upstream header. */
+export function expectNoLeaks(bodies: readonly string[], emulator: Emulator): void {
+  const secrets = [
+    DEMO_KEYS.acme.factory,
+    DEMO_KEYS.acme.everruns,
+    DEMO_KEYS.globex.factory,
+    DEMO_KEYS.globex.everruns,
+    DEMO_KEYS.memberFactory,
+    emulator.factoryUrl,
+    emulator.everrunsUrl,
+    new URL(emulator.factoryUrl).host,
+    new URL(emulator.everrunsUrl).host,
+  ];
+  const patterns = [
+    /authorization/i,
+    /bearer /i,
+    /apikey /i,
+    /retry-after/i,
+    /\/api\/v0\//,
+    /\/v1\/sessions/,
+    /stack/i,
+    /ECONNREFUSED/,
+  ];
+  for (const body of bodies) {
+    for (const secret of secrets) expect(body, 'a response leaked a secret or upstream URL').not.toContain(secret);
+    for (const pattern of patterns) expect(body, `a response matched ${pattern}`).not.toMatch(pattern);
+  }
+}
+
+/** The error entries of a response with their codes, for compact assertions. */
+export function errorCodes(response: GraphQLResponse): { path: string; code: unknown; source?: unknown }[] {
+  return (response.body.errors ?? []).map((error) => ({
+    path: (error.path ?? []).join('.'),
+    code: error.extensions?.code,
+    ...(error.extensions?.source !== undefined ? { source: error.extensions.source } : {}),
+  }));
+}
+
+/** The value of a root field; fails the test when it is missing or null. */
+export function dataOf<T>(response: GraphQLResponse, field: string): T {
+  const value = response.body.data?.[field];
+  if (value === undefined || value === null) throw new Error(`no ${field} in ${response.text}`);
+  return value as T;
+}

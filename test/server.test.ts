@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const TSX = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
+const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly lines: string[];
+}
+
+/** Starts `src/main.ts` as `npm start` does, on an ephemeral port, and waits for it to listen. */
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(TSX, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${lines.join('\n')}`)), 20_000);
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      lines.push(...chunk.split('\n').filter(Boolean));
+      const match = /at (http:\/\/127\.0\.0\.1:\d+\/graphql)/.exec(chunk);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], lines });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${lines.join('\n')}`));
+    });
+  });
+}
+
+describe('npm start (demo mode, over a real socket)', () => {
+  let server: Started;
+  beforeAll(async () => {
+    server = await start({});
+  });
+  afterAll(() => {
+    server?.child.kill('SIGKILL');
+  });
+
+  it('says it is in demo mode in its first log line', () => {
+    const first = JSON.parse(server.lines[0] ?? '{}');
+    expect(first.msg).toMatch(/^demo mode: serving the embedded emulator of Factory and Everruns/);
+  });
+
+  it('serves GraphiQL to browsers at /graphql', async () => {
+    const response = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<title>sessiongraph</title>');
+    expect(html).toContain('RecentSessions');
+  });
+
+  it('answers the example query with sessions of both sources', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: '{ factorySessions(first: 2) { edges { node { title } } } everrunsSessions(first: 2) { totalCount } }',
+      }),
+    });
+    const body = await response.json();
+    expect(body.errors).toBeUndefined();
+    expect(body.data.factorySessions.edges).toHaveLength(2);
+    expect(body.data.everrunsSessions.totalCount).toBe(230);
+  });
+
+  it('stops with exit code 0 on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
+describe('start-up with a bad environment', () => {
+  it('exits 1 with one line naming the variable', async () => {
+    const child = spawn(TSX, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', PORT: 'eighty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^Invalid configuration: PORT: /);
+  });
+});

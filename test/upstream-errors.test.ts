@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { globalId } from '../src/schema/node.js';
+import { dataOf, errorCodes, useHarness } from './harness.js';
+
+const h = useHarness({ gateway: () => ({ upstreamTimeoutMs: 400 }) });
+
+const BOTH = `{
+  factorySessions(first: 3) { edges { node { sourceId } } }
+  everrunsSessions(first: 3) { totalCount edges { node { sourceId } } }
+}`;
+
+const CODES: Record<number, string> = {
+  400: 'BAD_USER_INPUT',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  429: 'UPSTREAM_RATE_LIMITED',
+  500: 'UPSTREAM_UNAVAILABLE',
+  503: 'UPSTREAM_UNAVAILABLE',
+};
+
+describe('upstream error statuses', () => {
+  const cases = [
+    ...[400, 401, 403, 404, 429, 500, 503].map((status) => ({
+      source: 'FACTORY',
+      route: 'GET /api/v0/sessions',
+      status,
+    })),
+    ...[400, 401, 403, 404, 500].map((status) => ({ source: 'EVERRUNS', route: 'GET /v1/sessions', status })),
+  ];
+  it.each(cases)(
+    '$source $status becomes its code, and the other source still answers',
+    async ({ source, route, status }) => {
+      h.emulator.switchboard.inject({ route, status });
+      const response = await h.query(BOTH);
+      const failed = source === 'FACTORY' ? 'factorySessions' : 'everrunsSessions';
+      const other = source === 'FACTORY' ? 'everrunsSessions' : 'factorySessions';
+      expect(response.status).toBe(200);
+      expect(response.body.data?.[failed]).toBeNull();
+      expect(dataOf<{ edges: unknown[] }>(response, other).edges).toHaveLength(3);
+      expect(response.body.errors).toEqual([
+        {
+          message: expect.stringMatching(/^(Factory|Everruns) .*\(HTTP \d{3}\)\.$/),
+          locations: expect.any(Array),
+          path: [failed],
+          extensions: { code: CODES[status], source, upstreamStatus: status },
+        },
+      ]);
+    },
+  );
+
+  it('bodiless Everruns errors and problem bodies map the same way', async () => {
+    h.emulator.switchboard.inject({ route: 'GET /v1/sessions', status: 500, body: null });
+    h.emulator.switchboard.inject({
+      route: 'GET /api/v0/sessions',
+      status: 500,
+      body: 'upstream exploded at 10.0.0.7',
+    });
+    const response = await h.query(BOTH);
+    expect(errorCodes(response)).toEqual([
+      { path: 'factorySessions', code: 'UPSTREAM_UNAVAILABLE', source: 'FACTORY' },
+      { path: 'everrunsSessions', code: 'UPSTREAM_UNAVAILABLE', source: 'EVERRUNS' },
+    ]);
+    expect(response.text).not.toContain('10.0.0.7');
+  });
+});
+
+describe('upstream drift and faults', () => {
+  it('serves an unknown status word as UNKNOWN with the raw word, and ignores extra fields', async () => {
+    h.emulator.switchboard.inject({ route: 'GET /v1/sessions', unknownStatus: 'hibernating', extraField: true });
+    h.emulator.switchboard.inject({ route: 'GET /api/v0/sessions', unknownStatus: 'archived', extraField: true });
+    const response = await h.query(`{
+      factorySessions(first: 2) { edges { node { state upstreamStatus } } }
+      everrunsSessions(first: 2) { edges { node { state upstreamStatus } } }
+    }`);
+    expect(response.body).toEqual({
+      data: {
+        factorySessions: { edges: [1, 2].map(() => ({ node: { state: 'UNKNOWN', upstreamStatus: 'archived' } })) },
+        everrunsSessions: { edges: [1, 2].map(() => ({ node: { state: 'UNKNOWN', upstreamStatus: 'hibernating' } })) },
+      },
+    });
+  });
+
+  it('maps every known status word to its state', async () => {
+    const response = await h.query('{ everrunsSessions(first: 100) { edges { node { state upstreamStatus } } } }');
+    const pairs = new Set(
+      dataOf<{ edges: { node: { state: string; upstreamStatus: string } }[] }>(response, 'everrunsSessions').edges.map(
+        (e) => `${e.node.upstreamStatus}=${e.node.state}`,
+      ),
+    );
+    expect([...pairs].sort()).toEqual([
+      'active=RUNNING',
+      'idle=IDLE',
+      'paused=PAUSED',
+      'started=PENDING',
+      'waiting_for_tool_results=RUNNING',
+    ]);
+  });
+
+  it('a malformed body is UPSTREAM_UNAVAILABLE for that source only', async () => {
+    h.emulator.switchboard.inject({ route: 'GET /api/v0/sessions', malformed: true });
+    const response = await h.query(BOTH);
+    expect(errorCodes(response)).toEqual([
+      { path: 'factorySessions', code: 'UPSTREAM_UNAVAILABLE', source: 'FACTORY' },
+    ]);
+    expect(response.body.data?.everrunsSessions).not.toBeNull();
+  });
+
+  it('a session missing a required field is left out; the rest of the page is served', async () => {
+    h.emulator.switchboard.inject({ route: 'GET /v1/sessions', dropField: 'created_at', times: 1 });
+    const expected = h.emulator.tenants
+      .get('acme')
+      ?.everrunsSessions.slice(1, 3)
+      .map((s) => s.json.id);
+    const response = await h.query('{ everrunsSessions(first: 3) { edges { node { sourceId } } } }');
+    const ids = dataOf<{ edges: { node: { sourceId: string } }[] }>(response, 'everrunsSessions').edges.map(
+      (e) => e.node.sourceId,
+    );
+    expect(ids.slice(0, 2)).toEqual(expected);
+  });
+
+  it('a hanging upstream ends at the timeout with a coded error, and the other source answers', async () => {
+    h.emulator.switchboard.inject({ route: 'GET /v1/sessions', hang: true });
+    const started = performance.now();
+    const response = await h.query(BOTH);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({
+        message: 'Everruns did not answer within 400 ms.',
+        path: ['everrunsSessions'],
+        extensions: { code: 'UPSTREAM_UNAVAILABLE', source: 'EVERRUNS' },
+      }),
+    ]);
+    expect(response.body.data?.factorySessions).not.toBeNull();
+  });
+
+  it('a node whose upstream fails gives an error for that node, and null', async () => {
+    const id = h.emulator.tenants.get('acme')?.factorySessions[0]?.sessionId ?? '';
+    h.emulator.switchboard.inject({ route: 'GET /api/v0/sessions/:id', status: 503 });
+    const response = await h.query(`query($id: ID!) { node(id: $id) { id } }`, { id: globalId('FactorySession', id) });
+    expect(response.body.data).toEqual({ node: null });
+    expect(errorCodes(response)).toEqual([{ path: 'node', code: 'UPSTREAM_UNAVAILABLE', source: 'FACTORY' }]);
+  });
+});
