@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import type { GatewayConfig } from './config.js';
 import { loadEverrunsSessionsById } from './loaders/everruns-sessions.js';
 import { loadFactorySessionsById } from './loaders/factory-sessions.js';
@@ -30,6 +31,8 @@ export interface GraphQLContext {
     readonly factorySessions: SessionLoader<FactorySessionRecord>;
     readonly everrunsSessions: SessionLoader<EverrunsSessionRecord>;
   };
+  /** Errors of fields that still answered (a failed source in the merged feed); appended to `errors`. */
+  readonly partialErrors: GraphQLError[];
 }
 
 function headerKey(request: Request, name: string): string | null {
@@ -64,5 +67,6 @@ export function createContext(upstreams: Upstreams, config: GatewayConfig, reque
       factorySessions: loadFactorySessionsById(factory, config.loaderConcurrency),
       everrunsSessions: loadEverrunsSessionsById(everruns, config.loaderConcurrency),
     },
+    partialErrors: [],
   };
 }

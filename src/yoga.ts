@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { type ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.js';
 import { createContext, type GraphQLContext, type Upstreams } from './context.js';
@@ -62,6 +62,18 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
     logging: false,
     graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     context: ({ request }) => createContext(upstreams, config, request),
+    plugins: [
+      {
+        // Appends the errors of fields that answered partially (see `reportPartialFailure`).
+        onExecute: ({ args }: { args: { contextValue: GraphQLContext } }) => ({
+          onExecuteDone: ({ result, setResult }: ExecuteDone) => {
+            const extra = args.contextValue.partialErrors;
+            if (extra.length === 0 || Symbol.asyncIterator in result) return;
+            setResult({ ...result, errors: [...(result.errors ?? []), ...extra] });
+          },
+        }),
+      },
+    ],
     maskedErrors: {
       // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
       maskError(error, message) {
@@ -97,4 +109,9 @@ function rootCause(error: unknown): unknown {
 function describe(error: unknown): string {
   const original = rootCause(error);
   return original instanceof Error ? `${original.name}: ${original.message}` : String(original);
+}
+
+interface ExecuteDone {
+  readonly result: ExecutionResult | AsyncIterable<ExecutionResult>;
+  readonly setResult: (result: ExecutionResult) => void;
 }

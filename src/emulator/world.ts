@@ -196,7 +196,8 @@ function factorySession(
 
 function everrunsSession(random: Random, tenant: Tenant, micros: number, index: number): EverrunsStored {
   const ms = Math.floor(micros / 1000);
-  const status = random.pick(EVERRUNS_STATUSES);
+  // `paused` and `waiting_for_tool_results` came with a newer server: only recent sessions have them.
+  const status = random.pick(index < 60 ? EVERRUNS_STATUSES : EVERRUNS_STATUSES.slice(0, 9));
   const session: EverrunsSessionJson = {
     id: everrunsId('session', ms, random),
     organization_id: tenant.organizationId,

@@ -1,4 +1,6 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import { pathToArray } from 'graphql/jsutils/Path.js';
+import type { GraphQLContext } from '../context.js';
 import { RequestAbortedError, UpstreamError } from '../sources/errors.js';
 
 /** A `BAD_USER_INPUT` error for an argument, with a message that says what is allowed. */
@@ -28,4 +30,20 @@ export function exposeError(error: unknown): { message: string; extensions: Reco
     return { message: error.message, extensions: { code: 'REQUEST_ABORTED' } };
   }
   return null;
+}
+
+/**
+ * Records an upstream failure that did not stop the field (the merged feed served the
+ * other sources): the error joins the response's `errors` at this field's path.
+ */
+export function reportPartialFailure(context: GraphQLContext, error: UpstreamError, info: GraphQLResolveInfo): void {
+  const exposed = exposeError(error);
+  if (!exposed) return;
+  context.partialErrors.push(
+    new GraphQLError(exposed.message, {
+      nodes: info.fieldNodes,
+      path: pathToArray(info.path),
+      extensions: exposed.extensions,
+    }),
+  );
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { GraphQLContext } from '../context.js';
 import { EVERRUNS_SESSION_ID } from '../sources/everruns/client.js';
 import { type EverrunsPosition, readEverrunsBackward, readEverrunsForward } from '../sources/everruns/pager.js';
@@ -5,6 +6,7 @@ import type { EverrunsCapabilityPayload } from '../sources/everruns/payload.js';
 import type { EverrunsSessionRecord } from '../sources/everruns/to-session.js';
 import { builder } from './builder.js';
 import { badInput } from './errors.js';
+import { registerFeedSource } from './feed.js';
 import { registerNodeType } from './node.js';
 import { decodeCursor, type EverrunsCursor, encodeCursor, everrunsCursor, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
@@ -175,4 +177,30 @@ registerNodeType('EverrunsSession', {
   accepts: (id) => EVERRUNS_SESSION_ID.test(id),
   shape: '`session_` followed by 32 lowercase hex digits',
   load: (context, id) => context.loaders.everrunsSessions.load(id),
+});
+
+const everrunsFeedPosition = z.object({
+  o: z.number().int().min(0),
+  t: z.number().int().nonnegative(),
+  i: z.string().min(1).max(256),
+});
+
+registerFeedSource<EverrunsPosition>({
+  source: 'EVERRUNS',
+  // Factory's computerId cannot match an Everruns session.
+  admits: (filter) => filter.sources.has('EVERRUNS') && filter.computerId === null,
+  stream: (context, filter) => {
+    const list = everrunsLister(context);
+    return {
+      source: 'EVERRUNS',
+      read: (from, count) => readEverrunsForward(list, from, count, filter.agentId),
+    };
+  },
+  encode: (position) => ({ o: position.offset, t: position.key.micros, i: position.key.id }),
+  decode: (json) => {
+    const parsed = everrunsFeedPosition.safeParse(json);
+    if (!parsed.success) return null;
+    const { o, t, i } = parsed.data;
+    return { offset: o, key: { micros: t, id: i } };
+  },
 });

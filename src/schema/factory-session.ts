@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { GraphQLContext } from '../context.js';
 import { type FactoryPosition, readFactory } from '../sources/factory/pager.js';
 import type {
@@ -8,6 +9,7 @@ import type {
 import type { FactorySessionRecord } from '../sources/factory/to-session.js';
 import { builder } from './builder.js';
 import { badInput } from './errors.js';
+import { registerFeedSource } from './feed.js';
 import { registerNodeType } from './node.js';
 import { decodeCursor, encodeCursor, type FactoryCursor, factoryCursor, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
@@ -218,4 +220,28 @@ registerNodeType('FactorySession', {
   accepts: (id) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id),
   shape: 'letters, digits, `-`, `_` or `.`, at most 128',
   load: (context, id) => context.loaders.factorySessions.load(id),
+});
+
+const factoryFeedPosition = z.object({
+  c: z.string().max(4096).nullable(),
+  n: z.number().int().min(0).max(1000),
+  t: z.number().int().nonnegative(),
+  i: z.string().min(1).max(256),
+});
+
+registerFeedSource<FactoryPosition>({
+  source: 'FACTORY',
+  // Everruns' agentId cannot match a Factory session.
+  admits: (filter) => filter.sources.has('FACTORY') && filter.agentId === null,
+  stream: (context, filter) => {
+    const list = factoryLister(context);
+    return { source: 'FACTORY', read: (from, count) => readFactory(list, from, count, filter.computerId) };
+  },
+  encode: (position) => ({ c: position.cursor, n: position.consumed, t: position.key.micros, i: position.key.id }),
+  decode: (json) => {
+    const parsed = factoryFeedPosition.safeParse(json);
+    if (!parsed.success) return null;
+    const { c, n, t, i } = parsed.data;
+    return { cursor: c, consumed: n, key: { micros: t, id: i } };
+  },
 });

@@ -1,5 +1,12 @@
+import { z } from 'zod';
+import type { SourceName } from '../sources/errors.js';
+import { Lane, type LaneState, mergeLanes } from '../sources/merge.js';
 import type { SessionRecord } from '../sources/session.js';
 import { builder } from './builder.js';
+import { badInput, reportPartialFailure } from './errors.js';
+import { allFeedSources, type FeedFilter, filterDigest, gatewayKeeps } from './feed.js';
+import { decodeCursor, encodeCursor, pageSize } from './paging.js';
+import type { DateTimeInput } from './scalars.js';
 
 /** Normalised token counts, whichever source they came from. */
 export interface TokenUsageShape {
@@ -133,3 +140,164 @@ export const Session = builder.interfaceRef<SessionRecord>('Session').implement(
     }),
   }),
 });
+
+const SessionFilter = builder.inputType('SessionFilter', {
+  description:
+    'Narrows the merged feed. Fields combine with AND. A field only one source has (computerId: Factory, agentId: Everruns) limits the feed to that source.',
+  fields: (t) => ({
+    sources: t.field({ type: [SessionSource], required: false, description: 'Only these sources (default: all).' }),
+    states: t.field({ type: [SessionState], required: false, description: 'Only sessions in these states.' }),
+    computerId: t.string({ required: false, description: 'Only Factory sessions on this computer.' }),
+    agentId: t.id({ required: false, description: 'Only Everruns sessions of this agent (`agent_` + 32 hex).' }),
+    createdAfter: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'Only sessions created strictly after this instant.',
+    }),
+    createdBefore: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'Only sessions created strictly before this instant.',
+    }),
+  }),
+});
+
+interface SessionConnectionShape {
+  readonly totalCount: number | null;
+  readonly unavailableSources: readonly SourceName[];
+}
+
+export const SessionConnection = builder.connectionObject<typeof Session, SessionConnectionShape>(
+  {
+    type: Session,
+    name: 'SessionConnection',
+    description: 'A page of the merged feed of both sources, newest first.',
+    fields: (t) => ({
+      totalCount: t.int({
+        nullable: true,
+        description:
+          'Sessions in the whole feed, when it can be exact: only for a feed of Everruns alone without states/createdAfter/createdBefore (Factory has no count). Null otherwise.',
+        resolve: (parent) => parent.totalCount,
+      }),
+      unavailableSources: t.field({
+        type: [SessionSource],
+        description:
+          'Sources that failed for this page (each also has an entry in `errors`). Their sessions arrive on later pages once they recover, possibly out of global order.',
+        resolve: (parent) => parent.unavailableSources,
+      }),
+    }),
+  },
+  { name: 'SessionEdge', description: 'A session of the merged feed and its cursor.' },
+);
+
+const mergedCursor = z.object({
+  v: z.literal(1),
+  k: z.literal('m'),
+  h: z.string().max(64),
+  p: z.record(z.string(), z.unknown()),
+});
+
+function feedFilter(
+  input:
+    | {
+        sources?: readonly SourceName[] | null;
+        states?: readonly State[] | null;
+        computerId?: string | null;
+        agentId?: string | null;
+        createdAfter?: DateTimeInput | null;
+        createdBefore?: DateTimeInput | null;
+      }
+    | null
+    | undefined,
+): FeedFilter {
+  if (input?.sources?.length === 0)
+    throw badInput('"filter.sources", when given, must name at least one source.', 'filter.sources');
+  if (input?.states?.length === 0)
+    throw badInput('"filter.states", when given, must name at least one state.', 'filter.states');
+  const computerId = input?.computerId ?? null;
+  if (computerId !== null && (computerId.length === 0 || computerId.length > 256)) {
+    throw badInput('"filter.computerId" must be 1-256 characters.', 'filter.computerId');
+  }
+  const agentId = input?.agentId ?? null;
+  if (agentId !== null && !/^agent_[0-9a-f]{32}$/.test(agentId)) {
+    throw badInput('"filter.agentId" must be `agent_` followed by 32 lowercase hex digits.', 'filter.agentId');
+  }
+  const createdAfter = input?.createdAfter?.micros ?? null;
+  const createdBefore = input?.createdBefore?.micros ?? null;
+  if (createdAfter !== null && createdBefore !== null && createdAfter >= createdBefore) {
+    throw badInput('"filter.createdAfter" must be earlier than "filter.createdBefore".', 'filter.createdAfter');
+  }
+  return {
+    sources: new Set(input?.sources ?? ['FACTORY', 'EVERRUNS']),
+    states: input?.states ? new Set(input.states) : null,
+    computerId,
+    agentId,
+    createdAfter,
+    createdBefore,
+  };
+}
+
+builder.queryField('sessions', (t) =>
+  t.field({
+    type: SessionConnection,
+    nullable: true,
+    description:
+      'Sessions of both sources in one feed, newest first (ties: Factory before Everruns, then each source’s own order). Pages forward. When one source fails, the page holds the others’ sessions, `unavailableSources` names it and `errors` has its coded error; the cursor keeps its place, so its sessions come once it recovers. Null only when every source failed.',
+    args: {
+      first: t.arg.int({ description: 'Page size, 1-100 (default 20).' }),
+      after: t.arg.string({ description: 'Cursor to continue after.' }),
+      filter: t.arg({ type: SessionFilter, description: 'Narrows the feed.' }),
+    },
+    resolve: async (_root, args, context, info) => {
+      const first = pageSize(args.first, 'first');
+      const filter = feedFilter(args.filter);
+      const digest = filterDigest(filter);
+      const after = args.after ? decodeCursor(mergedCursor, args.after, 'after', 'sessions') : null;
+      if (after && after.h !== digest) {
+        throw badInput(
+          'This cursor was issued for a different filter: page with the same filter, or start without "after".',
+          'after',
+        );
+      }
+      const keep = gatewayKeeps(filter, stateOf);
+      const sources = allFeedSources().filter((source) => source.admits(filter));
+      const lanes = sources.map((source) => {
+        const saved = after ? after.p[source.source] : null;
+        let start: LaneState<unknown> = null;
+        if (saved === 'done') start = 'done';
+        else if (saved !== null && saved !== undefined) {
+          start = source.decode(saved);
+          if (start === null)
+            throw badInput('"after" is not a cursor of sessions: pass a cursor that sessions returned.', 'after');
+        }
+        return new Lane(source.stream(context, filter), start, { keep, stopAtOrBefore: filter.createdAfter });
+      });
+      const page = await mergeLanes(lanes, first, keep !== null);
+      if (lanes.length > 0 && page.failures.length === lanes.length) {
+        for (const failure of page.failures.slice(1)) reportPartialFailure(context, failure, info);
+        throw page.failures[0];
+      }
+      for (const failure of page.failures) reportPartialFailure(context, failure, info);
+      const encoders = new Map(sources.map((source) => [source.source, source]));
+      const edges = page.edges.map((edge) => {
+        const positions: Record<string, unknown> = {};
+        for (const [name, state] of edge.states) {
+          positions[name] = state === null || state === 'done' ? state : encoders.get(name)?.encode(state);
+        }
+        return { cursor: encodeCursor({ v: 1, k: 'm', h: digest, p: positions }), node: edge.session };
+      });
+      const only = lanes.length === 1 ? lanes[0] : undefined;
+      return {
+        totalCount: only && keep === null && filter.createdAfter === null ? only.total : null,
+        unavailableSources: page.failures.map((failure) => failure.source),
+        edges,
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: after !== null,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges[edges.length - 1]?.cursor ?? null,
+        },
+      };
+    },
+  }),
+);
