@@ -96,14 +96,13 @@ describe('the merged feed', () => {
     expect(crossTies.length).toBeGreaterThan(5);
   });
 
-  it.each([1, 7, 100])(
-    'walking it with first: %i yields every session of both sources exactly once, in order',
-    async (first) => {
-      const seen = await walk(first);
-      expect(seen).toEqual(expectedFeed().map((item) => item.label));
-      expect(seen).toHaveLength(470);
-    },
-  );
+  it.each([
+    1, 7, 100,
+  ])('walking it with first: %i yields every session of both sources exactly once, in order', async (first) => {
+    const seen = await walk(first);
+    expect(seen).toEqual(expectedFeed().map((item) => item.label));
+    expect(seen).toHaveLength(470);
+  });
 
   it('stays exactly-once when sessions are created and deleted on both upstreams between pages', async () => {
     const tenant = h.emulator.tenants.get('globex');
@@ -230,18 +229,17 @@ describe('merged feed filters', () => {
     ],
   ];
 
-  it.each(cases)(
-    '%s: every matching session once, full pages, and no calls to an excluded source',
-    async (_name, filter, matches, untouched) => {
-      const expected = expectedFeed()
-        .filter(matches)
-        .map((item) => item.label);
-      expect(expected.length === 0 || expected.length < 470).toBe(true);
-      const seen = await walk(13, filter());
-      expect(seen).toEqual(expected);
-      if (untouched) expect(h.emulator.switchboard.count(untouched)).toBe(0);
-    },
-  );
+  it.each(
+    cases,
+  )('%s: every matching session once, full pages, and no calls to an excluded source', async (_name, filter, matches, untouched) => {
+    const expected = expectedFeed()
+      .filter(matches)
+      .map((item) => item.label);
+    expect(expected.length === 0 || expected.length < 470).toBe(true);
+    const seen = await walk(13, filter());
+    expect(seen).toEqual(expected);
+    if (untouched) expect(h.emulator.switchboard.count(untouched)).toBe(0);
+  });
 
   it('hasNextPage is false when the page holds the last match, though unmatched sessions remain upstream', async () => {
     const paused = expectedFeed().filter((item) => item.state === 'PAUSED');

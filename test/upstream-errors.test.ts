@@ -28,26 +28,27 @@ describe('upstream error statuses', () => {
     })),
     ...[400, 401, 403, 404, 500].map((status) => ({ source: 'EVERRUNS', route: 'GET /v1/sessions', status })),
   ];
-  it.each(cases)(
-    '$source $status becomes its code, and the other source still answers',
-    async ({ source, route, status }) => {
-      h.emulator.switchboard.inject({ route, status });
-      const response = await h.query(BOTH);
-      const failed = source === 'FACTORY' ? 'factorySessions' : 'everrunsSessions';
-      const other = source === 'FACTORY' ? 'everrunsSessions' : 'factorySessions';
-      expect(response.status).toBe(200);
-      expect(response.body.data?.[failed]).toBeNull();
-      expect(dataOf<{ edges: unknown[] }>(response, other).edges).toHaveLength(3);
-      expect(response.body.errors).toEqual([
-        {
-          message: expect.stringMatching(/^(Factory|Everruns) .*\(HTTP \d{3}\)\.$/),
-          locations: expect.any(Array),
-          path: [failed],
-          extensions: { code: CODES[status], source, upstreamStatus: status },
-        },
-      ]);
-    },
-  );
+  it.each(cases)('$source $status becomes its code, and the other source still answers', async ({
+    source,
+    route,
+    status,
+  }) => {
+    h.emulator.switchboard.inject({ route, status });
+    const response = await h.query(BOTH);
+    const failed = source === 'FACTORY' ? 'factorySessions' : 'everrunsSessions';
+    const other = source === 'FACTORY' ? 'everrunsSessions' : 'factorySessions';
+    expect(response.status).toBe(200);
+    expect(response.body.data?.[failed]).toBeNull();
+    expect(dataOf<{ edges: unknown[] }>(response, other).edges).toHaveLength(3);
+    expect(response.body.errors).toEqual([
+      {
+        message: expect.stringMatching(/^(Factory|Everruns) .*\(HTTP \d{3}\)\.$/),
+        locations: expect.any(Array),
+        path: [failed],
+        extensions: { code: CODES[status], source, upstreamStatus: status },
+      },
+    ]);
+  });
 
   it('bodiless Everruns errors and problem bodies map the same way', async () => {
     h.emulator.switchboard.inject({ route: 'GET /v1/sessions', status: 500, body: null });
