@@ -51,6 +51,12 @@ export class SessionLoader<R extends SessionRecord> {
     this.loader.prime(session.sourceId, session);
   }
 
+  /** Drops what the request knows of a session, so the next load fetches it again. */
+  refresh(id: string): void {
+    this.listed.delete(id);
+    this.loader.clear(id);
+  }
+
   /** Records that a session no longer exists (after a delete in the same request). */
   forget(id: string): void {
     this.listed.delete(id);

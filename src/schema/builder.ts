@@ -1,4 +1,5 @@
 import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { GraphQLContext } from '../context.js';
 import type { DateTimeInput, DateTimeOutput } from './scalars.js';
@@ -19,7 +20,14 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  plugins: [RelayPlugin],
+  // Relay before errors (DESIGN/STYLE plugin order).
+  plugins: [RelayPlugin, ErrorsPlugin],
+  errors: {
+    defaultTypes: [],
+    defaultUnionOptions: {
+      name: ({ fieldName }) => `${fieldName.charAt(0).toUpperCase()}${fieldName.slice(1)}Result`,
+    },
+  },
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',

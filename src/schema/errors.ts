@@ -1,7 +1,9 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { pathToArray } from 'graphql/jsutils/Path.js';
+import type { z } from 'zod';
 import type { GraphQLContext } from '../context.js';
 import { RequestAbortedError, UpstreamError } from '../sources/errors.js';
+import { builder } from './builder.js';
 
 /** A `BAD_USER_INPUT` error for an argument, with a message that says what is allowed. */
 export function badInput(message: string, argument?: string): GraphQLError {
@@ -46,4 +48,120 @@ export function reportPartialFailure(context: GraphQLContext, error: UpstreamErr
       extensions: exposed.extensions,
     }),
   );
+}
+
+/** One invalid input field: where it is (from the argument down) and what is wrong. */
+export interface FieldError {
+  readonly path: readonly string[];
+  readonly message: string;
+}
+
+/** Mutation input that failed validation; no upstream call was made. */
+export class InputValidationError extends Error {
+  override readonly name = 'InputValidationError';
+  constructor(readonly fieldErrors: readonly FieldError[]) {
+    super(`Invalid input: ${fieldErrors.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ')}`);
+  }
+}
+
+/** The session a mutation names does not exist (or is not visible with the key used). */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+  constructor(readonly id: string) {
+    super('No such session (it does not exist, or your key cannot see it).');
+  }
+}
+
+/**
+ * Validates mutation input with zod; the output is what the upstream call needs.
+ * @throws InputValidationError naming every bad field
+ */
+export function validateInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new InputValidationError(
+    parsed.error.issues.map((issue) => ({ path: ['input', ...issue.path.map(String)], message: issue.message })),
+  );
+}
+
+/** Rethrows an upstream 404 on a write as the typed NotFoundError. */
+export function notFoundAs(globalId: string) {
+  return (error: unknown): never => {
+    if (error instanceof UpstreamError && error.code === 'NOT_FOUND') throw new NotFoundError(globalId);
+    throw error;
+  };
+}
+
+export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
+  description: 'An expected failure of a mutation. Select `... on Error { message }` for any of them.',
+  fields: (t) => ({
+    message: t.exposeString('message', { description: 'What went wrong, for a person to read.' }),
+  }),
+});
+
+const FieldErrorType = builder.objectRef<FieldError>('FieldError').implement({
+  description: 'One invalid input field.',
+  fields: (t) => ({
+    path: t.exposeStringList('path', {
+      description: 'Where the field is, from the argument down, e.g. ["input", "agentId"].',
+    }),
+    message: t.exposeString('message', { description: 'What is wrong with it and what is allowed.' }),
+  }),
+});
+
+builder.objectType(InputValidationError, {
+  name: 'ValidationError',
+  description: 'The input was invalid; nothing was sent upstream. `fieldErrors` names each bad field.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InputValidationError,
+  fields: (t) => ({
+    fieldErrors: t.field({
+      type: [FieldErrorType],
+      description: 'Every invalid field.',
+      resolve: (e) => e.fieldErrors,
+    }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'The session does not exist, or the key used cannot see it.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof NotFoundError,
+  fields: (t) => ({ id: t.exposeID('id', { description: 'The id that was not found.' }) }),
+});
+
+builder.objectType(UpstreamError, {
+  name: 'UpstreamError',
+  description: 'The upstream refused or failed the change. Nothing is retried automatically.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof UpstreamError,
+  fields: (t) => ({
+    source: t.string({ description: '`FACTORY` or `EVERRUNS`.', resolve: (e) => e.source }),
+    code: t.string({
+      description:
+        'The same codes as `extensions.code`: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, UPSTREAM_UNAVAILABLE, ...',
+      resolve: (e) => e.code,
+    }),
+    upstreamStatus: t.int({
+      nullable: true,
+      description: 'The upstream HTTP status, when it answered.',
+      resolve: (e) => e.upstreamStatus,
+    }),
+    outcomeUnknown: t.boolean({
+      description: 'True when the change may or may not have happened (timeout or reset): read back before retrying.',
+      resolve: (e) => e.outcomeUnknown,
+    }),
+  }),
+});
+
+/** The `errors` option of every mutation: its payload, or one of the typed errors. */
+export function mutationErrors() {
+  return {
+    types: [InputValidationError, NotFoundError, UpstreamError],
+    directResult: true,
+    union: {
+      description: 'The payload on success, or a typed error: ValidationError, NotFoundError or UpstreamError.',
+    },
+  };
 }

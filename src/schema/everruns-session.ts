@@ -5,10 +5,11 @@ import { type EverrunsPosition, readEverrunsBackward, readEverrunsForward } from
 import type { EverrunsCapabilityPayload } from '../sources/everruns/payload.js';
 import type { EverrunsSessionRecord } from '../sources/everruns/to-session.js';
 import { builder } from './builder.js';
-import { badInput } from './errors.js';
+import { badInput, mutationErrors, notFoundAs, validateInput } from './errors.js';
 import { registerFeedSource } from './feed.js';
-import { registerNodeType } from './node.js';
+import { decodeGlobalId, registerNodeType } from './node.js';
 import { decodeCursor, type EverrunsCursor, encodeCursor, everrunsCursor, pageSize } from './paging.js';
+import { Query } from './root.js';
 import { Session, TokenUsage } from './session.js';
 
 const EverrunsCapability = builder.objectRef<EverrunsCapabilityPayload>('EverrunsCapability').implement({
@@ -204,3 +205,226 @@ registerFeedSource<EverrunsPosition>({
     return { offset: o, key: { micros: t, id: i } };
   },
 });
+
+// ---- Mutations -------------------------------------------------------------------------------
+
+const AGENT_ID = /^agent_[0-9a-f]{32}$/;
+const MODEL_ID = /^model_[0-9a-f]{32}$/;
+
+/** A global id of an EverrunsSession, validated and turned into the upstream id. */
+const everrunsSessionGlobalId = z.string().transform((text, ctx) => {
+  const decoded = decodeGlobalId(text);
+  if (!decoded || decoded.typename !== 'EverrunsSession' || !EVERRUNS_SESSION_ID.test(decoded.id)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be the `id` of an EverrunsSession (a global id, as queries return it)',
+    });
+    return z.NEVER;
+  }
+  return decoded.id;
+});
+const title = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
+const tags = z
+  .array(z.string().trim().min(1, 'a tag must not be empty').max(100, 'a tag must be at most 100 characters'))
+  .max(50, 'at most 50 tags')
+  .refine((list) => new Set(list).size === list.length, 'tags must be distinct');
+
+const createEverrunsInput = z.object({
+  agentId: z.string().regex(AGENT_ID, 'must be `agent_` followed by 32 lowercase hex digits'),
+  title: title.nullish(),
+  tags: tags.nullish(),
+  modelId: z.string().regex(MODEL_ID, 'must be `model_` followed by 32 lowercase hex digits').nullish(),
+  capabilities: z
+    .array(
+      z.object({
+        ref: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+        config: z.unknown().optional(),
+      }),
+    )
+    .max(50, 'at most 50 capabilities')
+    .nullish(),
+});
+
+const updateEverrunsInput = z
+  .object({
+    id: everrunsSessionGlobalId,
+    // null clears the title; absent leaves it.
+    title: title.nullable().optional(),
+    tags: tags.nullish(),
+  })
+  .refine((input) => input.title !== undefined || (input.tags !== undefined && input.tags !== null), {
+    message: 'give a title (or null to clear it) or tags to change',
+    path: ['title'],
+  });
+
+const sessionIdInput = z.object({ id: everrunsSessionGlobalId });
+
+const EverrunsCapabilityInput = builder.inputType('EverrunsCapabilityInput', {
+  description: 'A session-level capability.',
+  fields: (t) => ({
+    ref: t.string({ required: true, description: 'Capability id, 1-200 characters.' }),
+    config: t.field({ type: 'JSON', required: false, description: 'Capability-specific configuration.' }),
+  }),
+});
+
+const CreateEverrunsSessionInput = builder.inputType('CreateEverrunsSessionInput', {
+  description: 'A new Everruns session.',
+  fields: (t) => ({
+    agentId: t.id({ required: true, description: 'The agent to run (`agent_` + 32 lowercase hex).' }),
+    title: t.string({ required: false, description: 'Title, 1-500 characters.' }),
+    tags: t.stringList({ required: false, description: 'Tags: at most 50, distinct, 1-100 characters each.' }),
+    modelId: t.id({ required: false, description: 'Model override (`model_` + 32 lowercase hex).' }),
+    capabilities: t.field({
+      type: [EverrunsCapabilityInput],
+      required: false,
+      description: 'Session-level capabilities (at most 50), added to the agent’s.',
+    }),
+  }),
+});
+
+const UpdateEverrunsSessionInput = builder.inputType('UpdateEverrunsSessionInput', {
+  description: 'Changes to an Everruns session; give at least one of title and tags.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The session’s global `id`.' }),
+    title: t.string({ required: false, description: 'New title (1-500 characters), or null to clear it.' }),
+    tags: t.stringList({ required: false, description: 'New tags, replacing the old ones.' }),
+  }),
+});
+
+const EverrunsSessionIdInput = builder.inputType('EverrunsSessionIdInput', {
+  description: 'Names one Everruns session.',
+  fields: (t) => ({ id: t.id({ required: true, description: 'The session’s global `id`.' }) }),
+});
+
+const queryField = { description: 'The query root, to read anything after the change (Relay refetch).' };
+
+const EverrunsSessionPayload = builder
+  .objectRef<{ readonly session: EverrunsSessionRecord }>('EverrunsSessionPayload')
+  .implement({
+    description: 'An Everruns session after a change.',
+    fields: (t) => ({
+      session: t.field({
+        type: EverrunsSession,
+        description: 'The session as Everruns now has it.',
+        resolve: (p) => p.session,
+      }),
+      query: t.field({ type: Query, ...queryField, resolve: () => ({}) }),
+    }),
+  });
+
+const DeleteEverrunsSessionPayload = builder
+  .objectRef<{ readonly deletedId: string }>('DeleteEverrunsSessionPayload')
+  .implement({
+    description: 'A deleted Everruns session.',
+    fields: (t) => ({
+      deletedId: t.exposeID('deletedId', {
+        description: 'Global id of the deleted session; `node` answers null for it now.',
+      }),
+      query: t.field({ type: Query, ...queryField, resolve: () => ({}) }),
+    }),
+  });
+
+const CancelOutcome = builder.enumType('CancelOutcome', {
+  description: 'What a cancel did.',
+  values: {
+    CANCELLED: { description: 'A running turn was cancelled.' },
+    NO_OP: { description: 'No turn was running; nothing changed.' },
+    UNKNOWN: { description: 'Everruns answered a word this gateway does not know; see `upstreamStatus`.' },
+  } as const,
+});
+
+interface CancelShape {
+  readonly sessionId: string;
+  readonly status: string;
+  readonly message: string | null;
+}
+
+const CancelEverrunsSessionPayload = builder.objectRef<CancelShape>('CancelEverrunsSessionPayload').implement({
+  description: 'The outcome of cancelling an Everruns session’s running turn.',
+  fields: (t) => ({
+    outcome: t.field({
+      type: CancelOutcome,
+      description: 'Whether a turn was cancelled or it was a no-op.',
+      resolve: (c) => (c.status === 'cancelled' ? 'CANCELLED' : c.status === 'no_op' ? 'NO_OP' : 'UNKNOWN'),
+    }),
+    // Named apart from Error.message and UpstreamError.upstreamStatus: union members share a selection.
+    cancelStatus: t.exposeString('status', { description: 'Everruns’ word, verbatim (`cancelled`, `no_op`).' }),
+    upstreamMessage: t.exposeString('message', { nullable: true, description: 'Everruns’ message.' }),
+    session: t.field({
+      type: EverrunsSession,
+      nullable: true,
+      description: 'The session after the cancel (fetched fresh when selected).',
+      resolve: (c, _args, context) => context.loaders.everrunsSessions.load(c.sessionId),
+    }),
+    query: t.field({ type: Query, ...queryField, resolve: () => ({}) }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createEverrunsSession: t.field({
+    type: EverrunsSessionPayload,
+    description:
+      'Creates an Everruns session (`POST /v1/sessions`). Never retried: on a timeout, `outcomeUnknown` is true.',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: CreateEverrunsSessionInput, required: true, description: 'The new session.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(createEverrunsInput, args.input);
+      const { client, call } = context.everruns.use();
+      const session = await client.createSession(call, {
+        agent_id: input.agentId,
+        ...(input.title != null ? { title: input.title } : {}),
+        ...(input.tags != null ? { tags: input.tags } : {}),
+        ...(input.modelId != null ? { model_id: input.modelId } : {}),
+        ...(input.capabilities != null ? { capabilities: input.capabilities } : {}),
+      });
+      context.loaders.everrunsSessions.prime(session);
+      return { session };
+    },
+  }),
+  updateEverrunsSession: t.field({
+    type: EverrunsSessionPayload,
+    description: 'Changes an Everruns session’s title or tags (`PATCH /v1/sessions/{id}`).',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: UpdateEverrunsSessionInput, required: true, description: 'The changes.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(updateEverrunsInput, args.input);
+      const { client, call } = context.everruns.use();
+      const session = await client
+        .updateSession(call, input.id, {
+          ...(input.title !== undefined ? { title: input.title } : {}),
+          ...(input.tags != null ? { tags: input.tags } : {}),
+        })
+        .catch(notFoundAs(args.input.id));
+      context.loaders.everrunsSessions.prime(session);
+      return { session };
+    },
+  }),
+  deleteEverrunsSession: t.field({
+    type: DeleteEverrunsSessionPayload,
+    description: 'Deletes an Everruns session (`DELETE /v1/sessions/{id}`).',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: EverrunsSessionIdInput, required: true, description: 'The session.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(sessionIdInput, args.input);
+      const { client, call } = context.everruns.use();
+      await client.deleteSession(call, input.id).catch(notFoundAs(args.input.id));
+      context.loaders.everrunsSessions.forget(input.id);
+      return { deletedId: args.input.id };
+    },
+  }),
+  cancelEverrunsSession: t.field({
+    type: CancelEverrunsSessionPayload,
+    description:
+      'Cancels the running turn of an Everruns session, if any (`POST /v1/sessions/{id}/cancel`; idempotent).',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: EverrunsSessionIdInput, required: true, description: 'The session.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(sessionIdInput, args.input);
+      const { client, call } = context.everruns.use();
+      const result = await client.cancelSession(call, input.id).catch(notFoundAs(args.input.id));
+      // The session changed: a later read in this request must not see a copy from before.
+      context.loaders.everrunsSessions.refresh(input.id);
+      return { sessionId: input.id, ...result };
+    },
+  }),
+}));

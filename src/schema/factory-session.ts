@@ -8,10 +8,11 @@ import type {
 } from '../sources/factory/payload.js';
 import type { FactorySessionRecord } from '../sources/factory/to-session.js';
 import { builder } from './builder.js';
-import { badInput } from './errors.js';
+import { badInput, mutationErrors, validateInput } from './errors.js';
 import { registerFeedSource } from './feed.js';
 import { registerNodeType } from './node.js';
 import { decodeCursor, encodeCursor, type FactoryCursor, factoryCursor, pageSize } from './paging.js';
+import { Query } from './root.js';
 import { Session, TokenUsage } from './session.js';
 
 interface MetadataEntry {
@@ -245,3 +246,236 @@ registerFeedSource<FactoryPosition>({
     return { cursor: c, consumed: n, key: { micros: t, id: i } };
   },
 });
+
+// ---- Mutations -------------------------------------------------------------------------------
+
+/** A GraphQL enum over Factory's words: names are the words upper-cased, `-` as `_`. */
+function factoryEnum(name: string, description: string, words: readonly string[], deprecated: readonly string[] = []) {
+  return builder.enumType(name, {
+    description,
+    values: Object.fromEntries(
+      words.map((word) => [
+        word.toUpperCase().replaceAll('-', '_'),
+        {
+          value: word,
+          description: `Factory \`${word}\`.`,
+          ...(deprecated.includes(word) ? { deprecationReason: 'Factory deprecated it.' } : {}),
+        },
+      ]),
+    ),
+  });
+}
+
+const REASONING_EFFORTS = ['none', 'dynamic', 'off', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+const FactoryReasoningEffort = factoryEnum('FactoryReasoningEffort', 'How hard the model reasons.', REASONING_EFFORTS);
+const FactoryInteractionMode = factoryEnum('FactoryInteractionMode', 'How the session works with you.', [
+  'auto',
+  'spec',
+  'agi',
+]);
+const FactoryAutonomyLevel = factoryEnum('FactoryAutonomyLevel', 'How much the agent may do unasked.', [
+  'off',
+  'low',
+  'medium',
+  'high',
+]);
+const FactoryAutonomyMode = factoryEnum(
+  'FactoryAutonomyMode',
+  'Legacy autonomy mode: use interactionMode and autonomyLevel.',
+  ['normal', 'spec', 'auto-low', 'auto-medium', 'auto-high'],
+);
+const FactoryProvider = factoryEnum('FactoryProvider', 'A model provider to lock the session to.', [
+  'anthropic',
+  'openai',
+  'generic-chat-completion-api',
+  'factory',
+  'google',
+  'xai',
+  'voyage',
+]);
+const FactoryApiProvider = factoryEnum('FactoryApiProvider', 'An API provider to lock the session to.', [
+  'bedrock',
+  'anthropic',
+  'vertex_anthropic',
+  'bedrock_anthropic',
+  'openai',
+  'azure_openai',
+  'google',
+  'xai',
+  'fireworks',
+  'baseten',
+  'snowflake',
+]);
+
+const FactoryTagMetadataInput = builder.inputType('FactoryTagMetadataInput', {
+  description: 'One metadata entry of a tag.',
+  fields: (t) => ({
+    key: t.string({ required: true, description: 'Key, 1-100 characters, distinct within the tag.' }),
+    value: t.string({ required: true, description: 'Value, at most 1000 characters.' }),
+  }),
+});
+
+const FactoryTagInput = builder.inputType('FactoryTagInput', {
+  description: 'A tag with optional metadata.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Name, 1-100 characters.' }),
+    metadata: t.field({ type: [FactoryTagMetadataInput], required: false, description: 'At most 50 entries.' }),
+  }),
+});
+
+const FactorySessionSettingsInput = builder.inputType('FactorySessionSettingsInput', {
+  description:
+    'The settings a creator may set (Factory `sessionSettings`). Usage counters, timestamps and archive state are Factory’s to set.',
+  fields: (t) => ({
+    model: t.string({ required: false, description: 'Model id, 1-200 characters.' }),
+    reasoningEffort: t.field({ type: FactoryReasoningEffort, required: false, description: 'Reasoning effort.' }),
+    interactionMode: t.field({ type: FactoryInteractionMode, required: false, description: 'Interaction mode.' }),
+    autonomyLevel: t.field({ type: FactoryAutonomyLevel, required: false, description: 'Autonomy level.' }),
+    autonomyMode: t.field({
+      type: FactoryAutonomyMode,
+      required: false,
+      description: 'Legacy autonomy mode.',
+      deprecationReason: 'Factory deprecated it: use interactionMode and autonomyLevel.',
+    }),
+    specModeModel: t.string({ required: false, description: 'Model for spec mode, 1-200 characters.' }),
+    specModeReasoningEffort: t.field({
+      type: FactoryReasoningEffort,
+      required: false,
+      description: 'Reasoning effort in spec mode.',
+    }),
+    providerLock: t.field({
+      type: FactoryProvider,
+      required: false,
+      description: 'Lock the session to a model provider.',
+    }),
+    apiProviderLock: t.field({
+      type: FactoryApiProvider,
+      required: false,
+      description: 'Lock the session to an API provider.',
+    }),
+    tags: t.field({ type: [FactoryTagInput], required: false, description: 'Tags: at most 50, distinct names.' }),
+    enabledToolIds: t.stringList({
+      required: false,
+      description: 'Tools to enable (at most 200, 1-200 characters each).',
+    }),
+    disabledToolIds: t.stringList({ required: false, description: 'Tools to disable (none also enabled).' }),
+  }),
+});
+
+const CreateFactorySessionInput = builder.inputType('CreateFactorySessionInput', {
+  description: 'A new Factory session.',
+  fields: (t) => ({
+    computerId: t.string({ required: true, description: 'The computer to run on, 1-256 characters.' }),
+    cwd: t.string({ required: false, description: 'Working directory on the computer, 1-4096 characters.' }),
+    settings: t.field({ type: FactorySessionSettingsInput, required: false, description: 'Session settings.' }),
+  }),
+});
+
+const shortText = (max: number) =>
+  z
+    .string()
+    .trim()
+    // Later checks would only repeat the problem of an empty value.
+    .min(1, { error: 'must not be empty', abort: true })
+    .max(max, `must be at most ${max} characters`);
+const toolIds = z.array(shortText(200)).max(200, 'at most 200 tool ids');
+
+const createFactoryInput = z.object({
+  computerId: shortText(256).regex(/^\S+$/, 'must not contain spaces'),
+  cwd: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').nullish(),
+  settings: z
+    .object({
+      model: shortText(200).nullish(),
+      reasoningEffort: z.string().nullish(),
+      interactionMode: z.string().nullish(),
+      autonomyLevel: z.string().nullish(),
+      autonomyMode: z.string().nullish(),
+      specModeModel: shortText(200).nullish(),
+      specModeReasoningEffort: z.string().nullish(),
+      providerLock: z.string().nullish(),
+      apiProviderLock: z.string().nullish(),
+      tags: z
+        .array(
+          z.object({
+            name: shortText(100),
+            metadata: z
+              .array(z.object({ key: shortText(100), value: z.string().max(1000, 'must be at most 1000 characters') }))
+              .max(50, 'at most 50 metadata entries')
+              .refine(
+                (entries) => new Set(entries.map((e) => e.key)).size === entries.length,
+                'metadata keys must be distinct',
+              )
+              .nullish(),
+          }),
+        )
+        .max(50, 'at most 50 tags')
+        .refine((list) => new Set(list.map((tag) => tag.name)).size === list.length, 'tag names must be distinct')
+        .nullish(),
+      enabledToolIds: toolIds.nullish(),
+      disabledToolIds: toolIds.nullish(),
+    })
+    .refine((s) => !(s.enabledToolIds ?? []).some((id) => (s.disabledToolIds ?? []).includes(id)), {
+      message: 'a tool cannot be both enabled and disabled',
+      path: ['disabledToolIds'],
+    })
+    .nullish(),
+});
+
+/** Drops absent (null) settings: Factory wants them left out, not null. */
+function factorySettingsBody(
+  settings: z.output<typeof createFactoryInput>['settings'],
+): Record<string, unknown> | undefined {
+  if (!settings) return undefined;
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === null || value === undefined) continue;
+    body[key] =
+      key === 'tags' && Array.isArray(value)
+        ? settings.tags?.map((tag) => ({
+            name: tag.name,
+            ...(tag.metadata ? { metadata: Object.fromEntries(tag.metadata.map((e) => [e.key, e.value])) } : {}),
+          }))
+        : value;
+  }
+  return body;
+}
+
+const CreateFactorySessionPayload = builder
+  .objectRef<{ readonly session: FactorySessionRecord }>('CreateFactorySessionPayload')
+  .implement({
+    description: 'A created Factory session.',
+    fields: (t) => ({
+      session: t.field({
+        type: FactorySession,
+        description: 'The session as Factory created it.',
+        resolve: (p) => p.session,
+      }),
+      query: t.field({
+        type: Query,
+        description: 'The query root, to read anything after the change (Relay refetch).',
+        resolve: () => ({}),
+      }),
+    }),
+  });
+
+builder.mutationField('createFactorySession', (t) =>
+  t.field({
+    type: CreateFactorySessionPayload,
+    description:
+      'Creates a Factory session (`POST /api/v0/sessions`). Never retried: on a timeout, `outcomeUnknown` is true.',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: CreateFactorySessionInput, required: true, description: 'The new session.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(createFactoryInput, args.input);
+      const { client, call } = context.factory.use();
+      const sessionSettings = factorySettingsBody(input.settings);
+      const session = await client.createSession(call, {
+        computerId: input.computerId,
+        ...(input.cwd != null ? { cwd: input.cwd } : {}),
+        ...(sessionSettings ? { sessionSettings } : {}),
+      });
+      context.loaders.factorySessions.prime(session);
+      return { session };
+    },
+  }),
+);

@@ -25,18 +25,25 @@ export function globalId(typename: string, id: string): string {
   return encodeGlobalID(typename, id);
 }
 
+/** Decodes a global id into its type name and upstream id; null when it is not one of ours. */
+export function decodeGlobalId(text: string): { typename: string; id: string } | null {
+  const decoded = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, 'base64').toString('utf8') : '';
+  const canonical = Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '');
+  const separator = decoded.indexOf(':');
+  if (separator <= 0 || canonical !== text.replace(/=+$/, '')) return null;
+  return { typename: decoded.slice(0, separator), id: decoded.slice(separator + 1) };
+}
+
 /**
  * Decodes a global id and checks it names a known node type with a well-formed upstream id.
  * @throws GraphQLError `BAD_USER_INPUT` otherwise
  */
 export function parseGlobalId(text: string, argument: string): { typename: string; id: string; type: NodeType } {
-  const decoded = /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) ? Buffer.from(text, 'base64').toString('utf8') : '';
-  const canonical = Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '');
-  const separator = decoded.indexOf(':');
-  const typename = decoded.slice(0, separator);
-  const id = decoded.slice(separator + 1);
+  const decoded = decodeGlobalId(text);
+  const typename = decoded?.typename ?? '';
+  const id = decoded?.id ?? '';
   const type = nodeTypes.get(typename);
-  if (separator <= 0 || canonical !== text.replace(/=+$/, '') || !type) {
+  if (!decoded || !type) {
     throw badInput(
       `"${argument}" is not a global id of this API: use the \`id\` of a ${[...nodeTypes.keys()].join(' or ')}.`,
       argument,

@@ -31,6 +31,8 @@ export class UpstreamError extends Error {
     readonly upstreamStatus: number | null = null,
     /** Milliseconds the upstream asked us to wait (429/503 Retry-After), if any. */
     readonly retryAfterMs: number | null = null,
+    /** A write whose effect is unknown: it may have happened (timeout, reset, unreadable 2xx answer). */
+    readonly outcomeUnknown = false,
   ) {
     super(message);
   }

@@ -114,15 +114,17 @@ export class UpstreamHttp {
       try {
         return { status, body: JSON.parse(text) };
       } catch {
-        throw this.unavailable('sent a malformed answer', status);
+        throw this.unavailable('sent a malformed answer', status, request.method !== 'GET');
       }
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
+      // A write that was sent but not answered may or may not have taken effect.
+      const unknown = request.method !== 'GET';
       if (timedOut) {
-        throw this.unavailable(`did not answer within ${this.options.timeoutMs} ms`, null);
+        throw this.unavailable(`did not answer within ${this.options.timeoutMs} ms`, null, unknown);
       }
       if (call.signal.aborted) throw new RequestAbortedError();
-      throw this.unavailable('could not be reached', null);
+      throw this.unavailable('could not be reached', null, unknown);
     } finally {
       clearTimeout(timer);
       call.signal.removeEventListener('abort', onClientAbort);
@@ -140,8 +142,12 @@ export class UpstreamHttp {
     return this.pool.close();
   }
 
-  private unavailable(what: string, status: number | null): UpstreamError {
-    return new UpstreamError(this.source, 'UPSTREAM_UNAVAILABLE', `${SOURCE_LABEL[this.source]} ${what}.`, status);
+  private unavailable(what: string, status: number | null, outcomeUnknown = false): UpstreamError {
+    const label = SOURCE_LABEL[this.source];
+    const message = outcomeUnknown
+      ? `${label} ${what}; the outcome of this change is unknown: read the data back before trying again.`
+      : `${label} ${what}.`;
+    return new UpstreamError(this.source, 'UPSTREAM_UNAVAILABLE', message, status, null, outcomeUnknown);
   }
 }
 
