@@ -16,11 +16,11 @@ const RESULT = `
 const CREATE_EVERRUNS = `mutation($input: CreateEverrunsSessionInput!) {
   createEverrunsSession(input: $input) { ${RESULT} ... on EverrunsSessionPayload { session { id sourceId title tags modelId state agentId capabilities { ref config } } } }
 }`;
-const UPDATE_EVERRUNS = `mutation($input: UpdateEverrunsSessionInput!, $id: ID!) {
-  updateEverrunsSession(input: $input) { ${RESULT} ... on EverrunsSessionPayload { session { title tags } query { node(id: $id) { ... on Session { title } } } } }
+const UPDATE_EVERRUNS = `mutation($input: UpdateEverrunsSessionInput!) {
+  updateEverrunsSession(input: $input) { ${RESULT} ... on EverrunsSessionPayload { session { title tags } } }
 }`;
 const DELETE_EVERRUNS = `mutation($id: ID!) {
-  deleteEverrunsSession(input: { id: $id }) { ${RESULT} ... on DeleteEverrunsSessionPayload { deletedId query { node(id: $id) { id } } } }
+  deleteEverrunsSession(input: { id: $id }) { ${RESULT} ... on DeleteEverrunsSessionPayload { deletedId } }
 }`;
 const CANCEL_EVERRUNS = `mutation($id: ID!) {
   cancelEverrunsSession(input: { id: $id }) { ${RESULT} ... on CancelEverrunsSessionPayload { outcome cancelStatus upstreamMessage session { state } } }
@@ -160,13 +160,12 @@ describe('createEverrunsSession', () => {
 });
 
 describe('updateEverrunsSession', () => {
-  it('changes title and tags; the payload primes node (no GET), and later reads see the change', async () => {
+  it('changes title and tags with one PATCH, and later reads see the change', async () => {
     const id = everrunsId(5);
-    const response = await h.query(UPDATE_EVERRUNS, { id, input: { id, title: 'Renamed', tags: ['done'] } });
+    const response = await h.query(UPDATE_EVERRUNS, { input: { id, title: 'Renamed', tags: ['done'] } });
     expect(dataOf<Result>(response, 'updateEverrunsSession')).toEqual({
       __typename: 'EverrunsSessionPayload',
       session: { title: 'Renamed', tags: ['done'] },
-      query: { node: { title: 'Renamed' } },
     });
     expect(h.emulator.switchboard.counts()).toEqual({ 'PATCH /v1/sessions/:id': 1 });
     const read = await h.query('query($id: ID!) { node(id: $id) { ... on EverrunsSession { title tags } } }', { id });
@@ -179,7 +178,7 @@ describe('updateEverrunsSession', () => {
 
   it('clears the title with null', async () => {
     const id = everrunsId(6);
-    const response = await h.query(UPDATE_EVERRUNS, { id, input: { id, title: null } });
+    const response = await h.query(UPDATE_EVERRUNS, { input: { id, title: null } });
     expect(dataOf<Result>(response, 'updateEverrunsSession')).toMatchObject({ session: { title: null } });
   });
 
@@ -192,7 +191,6 @@ describe('updateEverrunsSession', () => {
     ['no change at all', () => ({ id: everrunsId(1) })],
   ])('refuses %s with a ValidationError and no upstream call', async (_name, input) => {
     const response = await h.query(UPDATE_EVERRUNS, {
-      id: everrunsId(1),
       input: { title: 'x', ...input(), ...(_name === 'no change at all' ? { title: undefined } : {}) },
     });
     const result = dataOf<Result>(response, 'updateEverrunsSession');
@@ -202,7 +200,7 @@ describe('updateEverrunsSession', () => {
 
   it('an unknown session is a NotFoundError', async () => {
     const id = globalId('EverrunsSession', `session_${'f'.repeat(32)}`);
-    const response = await h.query(UPDATE_EVERRUNS, { id, input: { id, title: 'x' } });
+    const response = await h.query(UPDATE_EVERRUNS, { input: { id, title: 'x' } });
     expect(dataOf<Result>(response, 'updateEverrunsSession')).toEqual({
       __typename: 'NotFoundError',
       message: 'No such session (it does not exist, or your key cannot see it).',
@@ -212,15 +210,19 @@ describe('updateEverrunsSession', () => {
 });
 
 describe('deleteEverrunsSession and cancelEverrunsSession', () => {
-  it('deletes; node answers null afterwards in the same request without a GET, and later requests agree', async () => {
+  it('deletes; the rest of the request and later requests see it gone', async () => {
     const id = everrunsId(10);
-    const response = await h.query(DELETE_EVERRUNS, { id });
-    expect(dataOf<Result>(response, 'deleteEverrunsSession')).toEqual({
-      __typename: 'DeleteEverrunsSessionPayload',
-      deletedId: id,
-      query: { node: null },
+    const response = await h.query(
+      `mutation($id: ID!) {
+        deleteEverrunsSession(input: { id: $id }) { __typename ... on DeleteEverrunsSessionPayload { deletedId } }
+        again: cancelEverrunsSession(input: { id: $id }) { __typename }
+      }`,
+      { id },
+    );
+    expect(response.body.data).toEqual({
+      deleteEverrunsSession: { __typename: 'DeleteEverrunsSessionPayload', deletedId: id },
+      again: { __typename: 'NotFoundError' },
     });
-    expect(h.emulator.switchboard.counts()).toEqual({ 'DELETE /v1/sessions/:id': 1 });
     const again = await h.query('query($id: ID!) { node(id: $id) { id } }', { id });
     expect(again.body.data).toEqual({ node: null });
     const deletedAgain = await h.query(DELETE_EVERRUNS, { id });
@@ -266,7 +268,7 @@ describe('deleteEverrunsSession and cancelEverrunsSession', () => {
     const id = everrunsId(20);
     const before = structuredClone(acme().everrunsSessions[20]?.json);
     const globex = { 'x-everruns-api-key': DEMO_KEYS.globex.everruns };
-    const update = await h.query(UPDATE_EVERRUNS, { id, input: { id, title: 'hijacked' } }, globex);
+    const update = await h.query(UPDATE_EVERRUNS, { input: { id, title: 'hijacked' } }, globex);
     const remove = await h.query(DELETE_EVERRUNS, { id }, globex);
     const cancel = await h.query(CANCEL_EVERRUNS, { id }, globex);
     expect(dataOf<Result>(update, 'updateEverrunsSession').__typename).toBe('NotFoundError');

@@ -1,5 +1,7 @@
 import SchemaBuilder from '@pothos/core';
+import DirectivePlugin from '@pothos/plugin-directives';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { GraphQLContext } from '../context.js';
 import type { DateTimeInput, DateTimeOutput } from './scalars.js';
@@ -20,8 +22,8 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  // Relay before errors (DESIGN/STYLE plugin order).
-  plugins: [RelayPlugin, ErrorsPlugin],
+  // Order from STYLE.md: relay, errors, directives, federation (federation after resolver wrappers).
+  plugins: [RelayPlugin, ErrorsPlugin, DirectivePlugin, FederationPlugin],
   errors: {
     defaultTypes: [],
     defaultUnionOptions: {
@@ -36,7 +38,11 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: false,
     nodesQueryOptions: false,
     nodeTypeOptions: { description: 'An object with a globally unique, opaque and stable id.' },
-    pageInfoTypeOptions: { description: 'Where a page of a connection stands (Relay cursor connections).' },
+    // Shareable: every subgraph with connections defines PageInfo (hayes/pothos#942).
+    pageInfoTypeOptions: {
+      description: 'Where a page of a connection stands (Relay cursor connections).',
+      shareable: true,
+    },
     idFieldOptions: { description: 'Global id: opaque, stable, accepted by `node` and `nodes`.' },
     cursorFieldOptions: { description: 'Opaque cursor of this edge; pass it as `after` (or `before`).' },
     nodeFieldOptions: { nullable: false, description: 'The session at this edge.' },

@@ -9,7 +9,6 @@ import { badInput, mutationErrors, notFoundAs, validateInput } from './errors.js
 import { registerFeedSource } from './feed.js';
 import { decodeGlobalId, registerNodeType } from './node.js';
 import { decodeCursor, type EverrunsCursor, encodeCursor, everrunsCursor, pageSize } from './paging.js';
-import { Query } from './root.js';
 import { Session, TokenUsage } from './session.js';
 
 const EverrunsCapability = builder.objectRef<EverrunsCapabilityPayload>('EverrunsCapability').implement({
@@ -296,8 +295,6 @@ const EverrunsSessionIdInput = builder.inputType('EverrunsSessionIdInput', {
   fields: (t) => ({ id: t.id({ required: true, description: 'The session’s global `id`.' }) }),
 });
 
-const queryField = { description: 'The query root, to read anything after the change (Relay refetch).' };
-
 const EverrunsSessionPayload = builder
   .objectRef<{ readonly session: EverrunsSessionRecord }>('EverrunsSessionPayload')
   .implement({
@@ -308,7 +305,6 @@ const EverrunsSessionPayload = builder
         description: 'The session as Everruns now has it.',
         resolve: (p) => p.session,
       }),
-      query: t.field({ type: Query, ...queryField, resolve: () => ({}) }),
     }),
   });
 
@@ -320,7 +316,6 @@ const DeleteEverrunsSessionPayload = builder
       deletedId: t.exposeID('deletedId', {
         description: 'Global id of the deleted session; `node` answers null for it now.',
       }),
-      query: t.field({ type: Query, ...queryField, resolve: () => ({}) }),
     }),
   });
 
@@ -356,7 +351,6 @@ const CancelEverrunsSessionPayload = builder.objectRef<CancelShape>('CancelEverr
       description: 'The session after the cancel (fetched fresh when selected).',
       resolve: (c, _args, context) => context.loaders.everrunsSessions.load(c.sessionId),
     }),
-    query: t.field({ type: Query, ...queryField, resolve: () => ({}) }),
   }),
 });
 

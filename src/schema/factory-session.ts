@@ -12,7 +12,6 @@ import { badInput, mutationErrors, validateInput } from './errors.js';
 import { registerFeedSource } from './feed.js';
 import { registerNodeType } from './node.js';
 import { decodeCursor, encodeCursor, type FactoryCursor, factoryCursor, pageSize } from './paging.js';
-import { Query } from './root.js';
 import { Session, TokenUsage } from './session.js';
 
 interface MetadataEntry {
@@ -449,11 +448,6 @@ const CreateFactorySessionPayload = builder
         type: FactorySession,
         description: 'The session as Factory created it.',
         resolve: (p) => p.session,
-      }),
-      query: t.field({
-        type: Query,
-        description: 'The query root, to read anything after the change (Relay refetch).',
-        resolve: () => ({}),
       }),
     }),
   });

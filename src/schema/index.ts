@@ -6,6 +6,14 @@ import './node.js';
 import './session.js';
 import './factory-session.js';
 import './everruns-session.js';
+import './federation.js';
 
-/** The gateway's executable schema. */
+/** The schema as an Apollo Federation v2 subgraph (`_service`, `_entities`, `@key`). */
+export const subgraphSchema = builder.toSubGraphSchema({
+  sortSchema: false,
+  linkUrl: 'https://specs.apollo.dev/federation/v2.6',
+  federationDirectives: ['@key', '@shareable'],
+});
+
+/** The gateway's schema as a plain GraphQL API. */
 export const schema = builder.toSchema({ sortSchema: false });

@@ -58,6 +58,20 @@ export function parseGlobalId(text: string, argument: string): { typename: strin
   return { typename, id, type };
 }
 
+/** Loads a session by global id through the request's loaders; null for ids that are not ours. */
+export function loadByGlobalId(
+  context: GraphQLContext,
+  text: string,
+  typename?: string,
+): Promise<SessionRecord | null> {
+  const decoded = decodeGlobalId(text);
+  const type = decoded ? nodeTypes.get(decoded.typename) : undefined;
+  if (!decoded || !type || !type.accepts(decoded.id) || (typename && decoded.typename !== typename)) {
+    return Promise.resolve(null);
+  }
+  return type.load(context, decoded.id);
+}
+
 /** Most ids one `nodes` call takes. */
 export const MAX_NODES = 100;
 

@@ -1,6 +1,6 @@
 import { builder } from './builder.js';
 
-/** The query root; payloads expose it as `query` so clients can refetch after a change. */
+/** The query root. */
 export const Query = builder.queryType({ description: 'Agent sessions of Factory and Everruns in one graph.' });
 
 /** The mutation root. */
