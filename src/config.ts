@@ -20,6 +20,8 @@ export interface GatewayConfig {
   readonly loaderConcurrency: number;
   /** GraphiQL at /graphql for browsers. */
   readonly graphiql: boolean;
+  /** Serve the Apollo Federation v2 subgraph schema (`_service`, `_entities`) instead of the plain one. */
+  readonly subgraph: boolean;
   readonly production: boolean;
 }
 
@@ -57,6 +59,7 @@ const environment = z.object({
   UPSTREAM_CONNECTIONS: positiveInt(32, 1024),
   LOADER_CONCURRENCY: positiveInt(16, 100),
   GRAPHIQL: flag(true),
+  FEDERATION_SUBGRAPH: flag(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
 });
@@ -89,6 +92,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       upstreamConnections: e.UPSTREAM_CONNECTIONS,
       loaderConcurrency: e.LOADER_CONCURRENCY,
       graphiql: e.GRAPHIQL,
+      subgraph: e.FEDERATION_SUBGRAPH,
       production: e.NODE_ENV === 'production',
     },
   };

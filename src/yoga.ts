@@ -4,7 +4,7 @@ import type { GatewayConfig } from './config.js';
 import { createContext, type GraphQLContext, type Upstreams } from './context.js';
 import { log } from './log.js';
 import { exposeError } from './schema/errors.js';
-import { schema } from './schema/index.js';
+import { schema, subgraphSchema } from './schema/index.js';
 import { createEverrunsClient } from './sources/everruns/client.js';
 import { createFactoryClient } from './sources/factory/client.js';
 import { UpstreamHttp, type UpstreamHttpOptions } from './sources/http.js';
@@ -56,7 +56,7 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
   };
 
   const yoga = createYoga<Record<string, never>, GraphQLContext>({
-    schema,
+    schema: config.subgraph ? subgraphSchema : schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: false,

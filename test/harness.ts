@@ -36,6 +36,7 @@ export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig>
     upstreamConnections: 16,
     loaderConcurrency: 16,
     graphiql: true,
+    subgraph: false,
     production: false,
     ...overrides,
   };

@@ -1,12 +1,22 @@
 import { readFileSync } from 'node:fs';
+import { printSubgraphSchema } from '@apollo/subgraph';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { schema } from '../src/schema/index.js';
+import { schema, subgraphSchema } from '../src/schema/index.js';
 
 describe('schema', () => {
   it('matches the committed schema.graphql (run `npm run schema` after a schema change)', () => {
     const committed = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
     expect(`${printSchema(lexicographicSortSchema(schema))}\n`).toBe(committed);
+  });
+
+  it('matches the committed subgraph.graphql, and only the subgraph has _service/_entities', () => {
+    const committed = readFileSync(new URL('../subgraph.graphql', import.meta.url), 'utf8');
+    expect(`${printSubgraphSchema(lexicographicSortSchema(subgraphSchema))}\n`).toBe(committed);
+    expect(Object.keys(subgraphSchema.getQueryType()?.getFields() ?? {})).toEqual(
+      expect.arrayContaining(['_service', '_entities']),
+    );
+    expect(Object.keys(schema.getQueryType()?.getFields() ?? {})).not.toContain('_service');
   });
 
   it('describes every type, field and argument', () => {
