@@ -2,6 +2,7 @@ import { type ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.js';
 import { createContext, type GraphQLContext, type Upstreams } from './context.js';
+import { graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
 import { log } from './log.js';
 import { exposeError } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
@@ -61,8 +62,25 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
     landingPage: false,
     logging: false,
     graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
+    renderGraphiQL: renderLocalGraphiQL,
     context: ({ request }) => createContext(upstreams, config, request),
     plugins: [
+      {
+        // GraphiQL's scripts and styles, from this server rather than a CDN.
+        onRequest: ({ url, endResponse, fetchAPI }: GraphiqlRequest) => {
+          if (!config.graphiql) return;
+          // Browsers ask for a favicon on every GraphiQL visit; answer it instead of a 404.
+          if (url.pathname === '/favicon.ico') return endResponse(new fetchAPI.Response(null, { status: 204 }));
+          const asset = graphiqlAsset(url.pathname);
+          if (asset) {
+            endResponse(
+              new fetchAPI.Response(new Uint8Array(asset.body), {
+                headers: { 'content-type': asset.contentType, 'cache-control': 'public, max-age=86400' },
+              }),
+            );
+          }
+        },
+      },
       {
         // Appends the errors of fields that answered partially (see `reportPartialFailure`).
         onExecute: ({ args }: { args: { contextValue: GraphQLContext } }) => ({
@@ -114,4 +132,10 @@ function describe(error: unknown): string {
 interface ExecuteDone {
   readonly result: ExecutionResult | AsyncIterable<ExecutionResult>;
   readonly setResult: (result: ExecutionResult) => void;
+}
+
+interface GraphiqlRequest {
+  readonly url: URL;
+  readonly endResponse: (response: Response) => void;
+  readonly fetchAPI: { readonly Response: typeof Response };
 }

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../src/emulator/index.js';
+import { createGateway, type Gateway } from '../src/yoga.js';
+import { testConfig } from './harness.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`GraphiQL browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium).`);
+
+let emulator: Emulator;
+let gateway: Gateway;
+let server: Server;
+let base: string;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  gateway = createGateway(testConfig(emulator));
+  server = createServer(gateway.yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+  await gateway?.close();
+  await emulator?.close();
+});
+
+describe('GraphiQL', () => {
+  it('serves its page and assets from this server, never a CDN', async () => {
+    const html = await (await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } })).text();
+    expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+    for (const asset of html.matchAll(/\/graphiql-assets\/[\w./-]+/g)) {
+      const response = await fetch(`${base}${asset[0]}`);
+      expect(response.status, asset[0]).toBe(200);
+    }
+    expect((await fetch(`${base}/graphiql-assets/../../package.json`)).status).not.toBe(200);
+  });
+
+  it.skipIf(!hasChromium)('runs the example query in a real browser and shows session titles', async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const page = await browser.newPage();
+    const offsite: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(base) && !request.url().startsWith('blob:') && !request.url().startsWith('data:'))
+        offsite.push(request.url());
+    });
+    await page.goto(`${base}/graphql`);
+    const run = page.locator('.graphiql-execute-button');
+    await run.waitFor({ timeout: 20_000 });
+    await run.click();
+    const firstTitle = emulator.tenants.get('acme')?.factorySessions[0]?.title;
+    await page.getByText(String(firstTitle)).first().waitFor({ timeout: 20_000 });
+    const result = await page.locator('.graphiql-response').innerText();
+    expect(result).toContain('"factorySessions"');
+    await page.screenshot({ path: 'tmp/graphiql.png' }).catch(() => undefined);
+    expect(offsite).toEqual([]);
+  });
+});
