@@ -26,7 +26,7 @@ const CANCEL_EVERRUNS = `mutation($id: ID!) {
   cancelEverrunsSession(input: { id: $id }) { ${RESULT} ... on CancelEverrunsSessionPayload { outcome cancelStatus upstreamMessage session { state } } }
 }`;
 const CREATE_FACTORY = `mutation($input: CreateFactorySessionInput!) {
-  createFactorySession(input: $input) { ${RESULT} ... on CreateFactorySessionPayload { session { id sourceId computerId state
+  createFactorySession(input: $input) { ${RESULT} ... on CreateFactorySessionPayload { session { id sourceId computerId state tags tagDetails { name }
     settings { model reasoningEffort interactionMode autonomyLevel providerLock apiProviderLock enabledToolIds disabledToolIds tags { name metadata { key value } } } } } }
 }`;
 
@@ -313,6 +313,8 @@ describe('createFactorySession', () => {
       session: {
         computerId,
         state: 'PENDING',
+        tags: ['release', 'bot'],
+        tagDetails: [{ name: 'release' }, { name: 'bot' }],
         settings: {
           model: 'claude-sonnet-4-5-20250929',
           reasoningEffort: 'xhigh',

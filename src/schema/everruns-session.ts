@@ -46,7 +46,6 @@ builder.node(EverrunsSession, {
       description: 'When the session started executing.',
       resolve: (s) => s.startedAt,
     }),
-    tags: t.stringList({ description: 'Tags (empty when none).', resolve: (s) => s.tags }),
     capabilities: t.field({
       type: [EverrunsCapability],
       description: 'Session-level capabilities (empty when none).',

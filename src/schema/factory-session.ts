@@ -141,9 +141,10 @@ builder.node(FactorySession, {
       description: 'Factory `sessionSettings`.',
       resolve: (s) => s.settings,
     }),
-    tags: t.field({
+    // Not `tags`: that is `[String!]!` on Session, and one name with two types would force aliases.
+    tagDetails: t.field({
       type: [FactoryTag],
-      description: 'Tags (from `sessionSettings.tags`).',
+      description: 'Tags with their metadata (`sessionSettings.tags`); `tags` has the names.',
       resolve: (s) => s.settings?.tags ?? [],
     }),
     archivedAt: t.string({

@@ -127,6 +127,10 @@ export const Session = builder.interfaceRef<SessionRecord>('Session').implement(
       description: 'When the session finished (Factory `completedAt`, Everruns `finished_at`).',
       resolve: (s) => (s.kind === 'FACTORY' ? s.completedAt : s.finishedAt),
     }),
+    tags: t.stringList({
+      description: 'Tag names (Factory `sessionSettings.tags[].name`, Everruns `tags`); empty when none.',
+      resolve: (s) => (s.kind === 'FACTORY' ? (s.settings?.tags ?? []).map((tag) => tag.name) : s.tags),
+    }),
     model: t.string({
       nullable: true,
       description: 'The model (Factory `sessionSettings.model`, Everruns `model_id`).',

@@ -1,0 +1,58 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "mutation CreateEverrunsSession($input: CreateEverrunsSessionInput!) {\n  createEverrunsSession(input: $input) {\n    __typename\n    ... on EverrunsSessionPayload {\n      session {\n        id\n        title\n        state\n        createdAt\n      }\n    }\n    ...MutationErrorFields\n  }\n}\n\nmutation CreateFactorySession($input: CreateFactorySessionInput!) {\n  createFactorySession(input: $input) {\n    __typename\n    ... on CreateFactorySessionPayload {\n      session {\n        id\n        title\n        state\n        computerId\n        createdAt\n      }\n    }\n    ...MutationErrorFields\n  }\n}\n\nfragment MutationErrorFields on Error {\n  message\n  ... on ValidationError {\n    fieldErrors {\n      path\n      message\n    }\n  }\n  ... on UpstreamError {\n    source\n    code\n    outcomeUnknown\n  }\n}": typeof types.CreateEverrunsSessionDocument,
+    "query SessionDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    id\n    ... on Session {\n      ...SessionCommon\n    }\n    ... on FactorySession {\n      ...FactorySessionDetail\n    }\n    ... on EverrunsSession {\n      ...EverrunsSessionDetail\n    }\n  }\n}\n\nfragment SessionCommon on Session {\n  sourceId\n  title\n  state\n  upstreamStatus\n  createdAt\n  updatedAt\n  finishedAt\n  model\n  tags\n  tokenUsage {\n    inputTokens\n    outputTokens\n    cacheReadTokens\n    cacheCreationTokens\n    thinkingTokens\n  }\n}\n\nfragment FactorySessionDetail on FactorySession {\n  computerId\n  messageCount\n  archivedAt\n  tagDetails {\n    name\n    metadata {\n      key\n      value\n    }\n  }\n  settings {\n    reasoningEffort\n    interactionMode\n    autonomyLevel\n    enabledToolIds\n    disabledToolIds\n  }\n}\n\nfragment EverrunsSessionDetail on EverrunsSession {\n  organizationId\n  agentId\n  preview\n  outputPreview\n  startedAt\n  capabilities {\n    ref\n    config\n  }\n}": typeof types.SessionDetailDocument,
+    "query SessionList($first: Int = 20, $after: String, $filter: SessionFilter) {\n  sessions(first: $first, after: $after, filter: $filter) {\n    edges {\n      cursor\n      node {\n        ...SessionListItem\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    unavailableSources\n  }\n}\n\nfragment SessionListItem on Session {\n  __typename\n  id\n  source\n  title\n  state\n  upstreamStatus\n  createdAt\n  model\n  tokenUsage {\n    inputTokens\n    outputTokens\n  }\n}": typeof types.SessionListDocument,
+};
+const documents: Documents = {
+    "mutation CreateEverrunsSession($input: CreateEverrunsSessionInput!) {\n  createEverrunsSession(input: $input) {\n    __typename\n    ... on EverrunsSessionPayload {\n      session {\n        id\n        title\n        state\n        createdAt\n      }\n    }\n    ...MutationErrorFields\n  }\n}\n\nmutation CreateFactorySession($input: CreateFactorySessionInput!) {\n  createFactorySession(input: $input) {\n    __typename\n    ... on CreateFactorySessionPayload {\n      session {\n        id\n        title\n        state\n        computerId\n        createdAt\n      }\n    }\n    ...MutationErrorFields\n  }\n}\n\nfragment MutationErrorFields on Error {\n  message\n  ... on ValidationError {\n    fieldErrors {\n      path\n      message\n    }\n  }\n  ... on UpstreamError {\n    source\n    code\n    outcomeUnknown\n  }\n}": types.CreateEverrunsSessionDocument,
+    "query SessionDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    id\n    ... on Session {\n      ...SessionCommon\n    }\n    ... on FactorySession {\n      ...FactorySessionDetail\n    }\n    ... on EverrunsSession {\n      ...EverrunsSessionDetail\n    }\n  }\n}\n\nfragment SessionCommon on Session {\n  sourceId\n  title\n  state\n  upstreamStatus\n  createdAt\n  updatedAt\n  finishedAt\n  model\n  tags\n  tokenUsage {\n    inputTokens\n    outputTokens\n    cacheReadTokens\n    cacheCreationTokens\n    thinkingTokens\n  }\n}\n\nfragment FactorySessionDetail on FactorySession {\n  computerId\n  messageCount\n  archivedAt\n  tagDetails {\n    name\n    metadata {\n      key\n      value\n    }\n  }\n  settings {\n    reasoningEffort\n    interactionMode\n    autonomyLevel\n    enabledToolIds\n    disabledToolIds\n  }\n}\n\nfragment EverrunsSessionDetail on EverrunsSession {\n  organizationId\n  agentId\n  preview\n  outputPreview\n  startedAt\n  capabilities {\n    ref\n    config\n  }\n}": types.SessionDetailDocument,
+    "query SessionList($first: Int = 20, $after: String, $filter: SessionFilter) {\n  sessions(first: $first, after: $after, filter: $filter) {\n    edges {\n      cursor\n      node {\n        ...SessionListItem\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    unavailableSources\n  }\n}\n\nfragment SessionListItem on Session {\n  __typename\n  id\n  source\n  title\n  state\n  upstreamStatus\n  createdAt\n  model\n  tokenUsage {\n    inputTokens\n    outputTokens\n  }\n}": types.SessionListDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreateEverrunsSession($input: CreateEverrunsSessionInput!) {\n  createEverrunsSession(input: $input) {\n    __typename\n    ... on EverrunsSessionPayload {\n      session {\n        id\n        title\n        state\n        createdAt\n      }\n    }\n    ...MutationErrorFields\n  }\n}\n\nmutation CreateFactorySession($input: CreateFactorySessionInput!) {\n  createFactorySession(input: $input) {\n    __typename\n    ... on CreateFactorySessionPayload {\n      session {\n        id\n        title\n        state\n        computerId\n        createdAt\n      }\n    }\n    ...MutationErrorFields\n  }\n}\n\nfragment MutationErrorFields on Error {\n  message\n  ... on ValidationError {\n    fieldErrors {\n      path\n      message\n    }\n  }\n  ... on UpstreamError {\n    source\n    code\n    outcomeUnknown\n  }\n}"): (typeof documents)["mutation CreateEverrunsSession($input: CreateEverrunsSessionInput!) {\n  createEverrunsSession(input: $input) {\n    __typename\n    ... on EverrunsSessionPayload {\n      session {\n        id\n        title\n        state\n        createdAt\n      }\n    }\n    ...MutationErrorFields\n  }\n}\n\nmutation CreateFactorySession($input: CreateFactorySessionInput!) {\n  createFactorySession(input: $input) {\n    __typename\n    ... on CreateFactorySessionPayload {\n      session {\n        id\n        title\n        state\n        computerId\n        createdAt\n      }\n    }\n    ...MutationErrorFields\n  }\n}\n\nfragment MutationErrorFields on Error {\n  message\n  ... on ValidationError {\n    fieldErrors {\n      path\n      message\n    }\n  }\n  ... on UpstreamError {\n    source\n    code\n    outcomeUnknown\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query SessionDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    id\n    ... on Session {\n      ...SessionCommon\n    }\n    ... on FactorySession {\n      ...FactorySessionDetail\n    }\n    ... on EverrunsSession {\n      ...EverrunsSessionDetail\n    }\n  }\n}\n\nfragment SessionCommon on Session {\n  sourceId\n  title\n  state\n  upstreamStatus\n  createdAt\n  updatedAt\n  finishedAt\n  model\n  tags\n  tokenUsage {\n    inputTokens\n    outputTokens\n    cacheReadTokens\n    cacheCreationTokens\n    thinkingTokens\n  }\n}\n\nfragment FactorySessionDetail on FactorySession {\n  computerId\n  messageCount\n  archivedAt\n  tagDetails {\n    name\n    metadata {\n      key\n      value\n    }\n  }\n  settings {\n    reasoningEffort\n    interactionMode\n    autonomyLevel\n    enabledToolIds\n    disabledToolIds\n  }\n}\n\nfragment EverrunsSessionDetail on EverrunsSession {\n  organizationId\n  agentId\n  preview\n  outputPreview\n  startedAt\n  capabilities {\n    ref\n    config\n  }\n}"): (typeof documents)["query SessionDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    id\n    ... on Session {\n      ...SessionCommon\n    }\n    ... on FactorySession {\n      ...FactorySessionDetail\n    }\n    ... on EverrunsSession {\n      ...EverrunsSessionDetail\n    }\n  }\n}\n\nfragment SessionCommon on Session {\n  sourceId\n  title\n  state\n  upstreamStatus\n  createdAt\n  updatedAt\n  finishedAt\n  model\n  tags\n  tokenUsage {\n    inputTokens\n    outputTokens\n    cacheReadTokens\n    cacheCreationTokens\n    thinkingTokens\n  }\n}\n\nfragment FactorySessionDetail on FactorySession {\n  computerId\n  messageCount\n  archivedAt\n  tagDetails {\n    name\n    metadata {\n      key\n      value\n    }\n  }\n  settings {\n    reasoningEffort\n    interactionMode\n    autonomyLevel\n    enabledToolIds\n    disabledToolIds\n  }\n}\n\nfragment EverrunsSessionDetail on EverrunsSession {\n  organizationId\n  agentId\n  preview\n  outputPreview\n  startedAt\n  capabilities {\n    ref\n    config\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query SessionList($first: Int = 20, $after: String, $filter: SessionFilter) {\n  sessions(first: $first, after: $after, filter: $filter) {\n    edges {\n      cursor\n      node {\n        ...SessionListItem\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    unavailableSources\n  }\n}\n\nfragment SessionListItem on Session {\n  __typename\n  id\n  source\n  title\n  state\n  upstreamStatus\n  createdAt\n  model\n  tokenUsage {\n    inputTokens\n    outputTokens\n  }\n}"): (typeof documents)["query SessionList($first: Int = 20, $after: String, $filter: SessionFilter) {\n  sessions(first: $first, after: $after, filter: $filter) {\n    edges {\n      cursor\n      node {\n        ...SessionListItem\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    unavailableSources\n  }\n}\n\nfragment SessionListItem on Session {\n  __typename\n  id\n  source\n  title\n  state\n  upstreamStatus\n  createdAt\n  model\n  tokenUsage {\n    inputTokens\n    outputTokens\n  }\n}"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

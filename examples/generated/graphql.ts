@@ -1,0 +1,306 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A new Everruns session. */
+export type CreateEverrunsSessionInput = {
+  /** The agent to run (`agent_` + 32 lowercase hex). */
+  agentId: string | number;
+  /** Session-level capabilities (at most 50), added to the agent’s. */
+  capabilities?: Array<EverrunsCapabilityInput> | null | undefined;
+  /** Model override (`model_` + 32 lowercase hex). */
+  modelId?: string | number | null | undefined;
+  /** Tags: at most 50, distinct, 1-100 characters each. */
+  tags?: Array<string> | null | undefined;
+  /** Title, 1-500 characters. */
+  title?: string | null | undefined;
+};
+
+/** A new Factory session. */
+export type CreateFactorySessionInput = {
+  /** The computer to run on, 1-256 characters. */
+  computerId: string;
+  /** Working directory on the computer, 1-4096 characters. */
+  cwd?: string | null | undefined;
+  /** Session settings. */
+  settings?: FactorySessionSettingsInput | null | undefined;
+};
+
+/** A session-level capability. */
+export type EverrunsCapabilityInput = {
+  /** Capability-specific configuration. */
+  config?: unknown;
+  /** Capability id, 1-200 characters. */
+  ref: string;
+};
+
+/** An API provider to lock the session to. */
+export type FactoryApiProvider =
+  /** Factory `anthropic`. */
+  | 'ANTHROPIC'
+  /** Factory `azure_openai`. */
+  | 'AZURE_OPENAI'
+  /** Factory `baseten`. */
+  | 'BASETEN'
+  /** Factory `bedrock`. */
+  | 'BEDROCK'
+  /** Factory `bedrock_anthropic`. */
+  | 'BEDROCK_ANTHROPIC'
+  /** Factory `fireworks`. */
+  | 'FIREWORKS'
+  /** Factory `google`. */
+  | 'GOOGLE'
+  /** Factory `openai`. */
+  | 'OPENAI'
+  /** Factory `snowflake`. */
+  | 'SNOWFLAKE'
+  /** Factory `vertex_anthropic`. */
+  | 'VERTEX_ANTHROPIC'
+  /** Factory `xai`. */
+  | 'XAI';
+
+/** How much the agent may do unasked. */
+export type FactoryAutonomyLevel =
+  /** Factory `high`. */
+  | 'HIGH'
+  /** Factory `low`. */
+  | 'LOW'
+  /** Factory `medium`. */
+  | 'MEDIUM'
+  /** Factory `off`. */
+  | 'OFF';
+
+/** Legacy autonomy mode: use interactionMode and autonomyLevel. */
+export type FactoryAutonomyMode =
+  /** Factory `auto-high`. */
+  | 'AUTO_HIGH'
+  /** Factory `auto-low`. */
+  | 'AUTO_LOW'
+  /** Factory `auto-medium`. */
+  | 'AUTO_MEDIUM'
+  /** Factory `normal`. */
+  | 'NORMAL'
+  /** Factory `spec`. */
+  | 'SPEC';
+
+/** How the session works with you. */
+export type FactoryInteractionMode =
+  /** Factory `agi`. */
+  | 'AGI'
+  /** Factory `auto`. */
+  | 'AUTO'
+  /** Factory `spec`. */
+  | 'SPEC';
+
+/** A model provider to lock the session to. */
+export type FactoryProvider =
+  /** Factory `anthropic`. */
+  | 'ANTHROPIC'
+  /** Factory `factory`. */
+  | 'FACTORY'
+  /** Factory `generic-chat-completion-api`. */
+  | 'GENERIC_CHAT_COMPLETION_API'
+  /** Factory `google`. */
+  | 'GOOGLE'
+  /** Factory `openai`. */
+  | 'OPENAI'
+  /** Factory `voyage`. */
+  | 'VOYAGE'
+  /** Factory `xai`. */
+  | 'XAI';
+
+/** How hard the model reasons. */
+export type FactoryReasoningEffort =
+  /** Factory `dynamic`. */
+  | 'DYNAMIC'
+  /** Factory `high`. */
+  | 'HIGH'
+  /** Factory `low`. */
+  | 'LOW'
+  /** Factory `max`. */
+  | 'MAX'
+  /** Factory `medium`. */
+  | 'MEDIUM'
+  /** Factory `minimal`. */
+  | 'MINIMAL'
+  /** Factory `none`. */
+  | 'NONE'
+  /** Factory `off`. */
+  | 'OFF'
+  /** Factory `xhigh`. */
+  | 'XHIGH';
+
+/** The settings a creator may set (Factory `sessionSettings`). Usage counters, timestamps and archive state are Factory’s to set. */
+export type FactorySessionSettingsInput = {
+  /** Lock the session to an API provider. */
+  apiProviderLock?: FactoryApiProvider | null | undefined;
+  /** Autonomy level. */
+  autonomyLevel?: FactoryAutonomyLevel | null | undefined;
+  /**
+   * Legacy autonomy mode.
+   * @deprecated Factory deprecated it: use interactionMode and autonomyLevel.
+   */
+  autonomyMode?: FactoryAutonomyMode | null | undefined;
+  /** Tools to disable (none also enabled). */
+  disabledToolIds?: Array<string> | null | undefined;
+  /** Tools to enable (at most 200, 1-200 characters each). */
+  enabledToolIds?: Array<string> | null | undefined;
+  /** Interaction mode. */
+  interactionMode?: FactoryInteractionMode | null | undefined;
+  /** Model id, 1-200 characters. */
+  model?: string | null | undefined;
+  /** Lock the session to a model provider. */
+  providerLock?: FactoryProvider | null | undefined;
+  /** Reasoning effort. */
+  reasoningEffort?: FactoryReasoningEffort | null | undefined;
+  /** Model for spec mode, 1-200 characters. */
+  specModeModel?: string | null | undefined;
+  /** Reasoning effort in spec mode. */
+  specModeReasoningEffort?: FactoryReasoningEffort | null | undefined;
+  /** Tags: at most 50, distinct names. */
+  tags?: Array<FactoryTagInput> | null | undefined;
+};
+
+/** A tag with optional metadata. */
+export type FactoryTagInput = {
+  /** At most 50 entries. */
+  metadata?: Array<FactoryTagMetadataInput> | null | undefined;
+  /** Name, 1-100 characters. */
+  name: string;
+};
+
+/** One metadata entry of a tag. */
+export type FactoryTagMetadataInput = {
+  /** Key, 1-100 characters, distinct within the tag. */
+  key: string;
+  /** Value, at most 1000 characters. */
+  value: string;
+};
+
+/** Narrows the merged feed. Fields combine with AND. A field only one source has (computerId: Factory, agentId: Everruns) limits the feed to that source. */
+export type SessionFilter = {
+  /** Only Everruns sessions of this agent (`agent_` + 32 hex). */
+  agentId?: string | number | null | undefined;
+  /** Only Factory sessions on this computer. */
+  computerId?: string | null | undefined;
+  /** Only sessions created strictly after this instant. */
+  createdAfter?: string | null | undefined;
+  /** Only sessions created strictly before this instant. */
+  createdBefore?: string | null | undefined;
+  /** Only these sources (default: all). */
+  sources?: Array<SessionSource> | null | undefined;
+  /** Only sessions in these states. */
+  states?: Array<SessionState> | null | undefined;
+};
+
+/** The upstream platform a session lives on. */
+export type SessionSource =
+  /** Everruns (API v1). */
+  | 'EVERRUNS'
+  /** Factory (Public API v0). */
+  | 'FACTORY';
+
+/** The normalised state of a session. `upstreamStatus` keeps the upstream word verbatim; words this gateway does not know map to UNKNOWN. */
+export type SessionState =
+  /** Waiting for input (`idle` on both). */
+  | 'IDLE'
+  /** Paused (Everruns `paused`). */
+  | 'PAUSED'
+  /** Created, no turn has run yet (Factory `pending`, Everruns `started`). */
+  | 'PENDING'
+  /** A turn is running (Factory `running`, Everruns `active`, `waiting_for_tool_results`). */
+  | 'RUNNING'
+  /** A status word this gateway does not know; read `upstreamStatus`. */
+  | 'UNKNOWN';
+
+export type CreateEverrunsSessionMutationVariables = Exact<{
+  input: CreateEverrunsSessionInput;
+}>;
+
+
+export type CreateEverrunsSessionMutation = { createEverrunsSession:
+    | { __typename: 'EverrunsSessionPayload', session: { id: string, title: string | null, state: SessionState, createdAt: string } }
+    | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'UpstreamError', source: string, code: string, outcomeUnknown: boolean, message: string }
+    | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
+   };
+
+export type CreateFactorySessionMutationVariables = Exact<{
+  input: CreateFactorySessionInput;
+}>;
+
+
+export type CreateFactorySessionMutation = { createFactorySession:
+    | { __typename: 'CreateFactorySessionPayload', session: { id: string, title: string | null, state: SessionState, computerId: string | null, createdAt: string } }
+    | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'UpstreamError', source: string, code: string, outcomeUnknown: boolean, message: string }
+    | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
+   };
+
+type MutationErrorFields_NotFoundError_Fragment = { message: string };
+
+type MutationErrorFields_UpstreamError_Fragment = { source: string, code: string, outcomeUnknown: boolean, message: string };
+
+type MutationErrorFields_ValidationError_Fragment = { message: string, fieldErrors: Array<{ path: Array<string>, message: string }> };
+
+export type MutationErrorFieldsFragment =
+  | MutationErrorFields_NotFoundError_Fragment
+  | MutationErrorFields_UpstreamError_Fragment
+  | MutationErrorFields_ValidationError_Fragment
+;
+
+export type SessionDetailQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SessionDetailQuery = { node:
+    | { __typename: 'EverrunsSession', id: string, sourceId: string, title: string | null, state: SessionState, upstreamStatus: string, createdAt: string, updatedAt: string, finishedAt: string | null, model: string | null, tags: Array<string>, organizationId: string, agentId: string, preview: string | null, outputPreview: string | null, startedAt: string | null, tokenUsage: { inputTokens: number, outputTokens: number, cacheReadTokens: number | null, cacheCreationTokens: number | null, thinkingTokens: number | null } | null, capabilities: Array<{ ref: string, config: unknown }> }
+    | { __typename: 'FactorySession', id: string, sourceId: string, title: string | null, state: SessionState, upstreamStatus: string, createdAt: string, updatedAt: string, finishedAt: string | null, model: string | null, tags: Array<string>, computerId: string | null, messageCount: number, archivedAt: string | null, tokenUsage: { inputTokens: number, outputTokens: number, cacheReadTokens: number | null, cacheCreationTokens: number | null, thinkingTokens: number | null } | null, tagDetails: Array<{ name: string, metadata: Array<{ key: string, value: string }> }>, settings: { reasoningEffort: string | null, interactionMode: string | null, autonomyLevel: string | null, enabledToolIds: Array<string>, disabledToolIds: Array<string> } | null }
+   | null };
+
+type SessionCommon_EverrunsSession_Fragment = { sourceId: string, title: string | null, state: SessionState, upstreamStatus: string, createdAt: string, updatedAt: string, finishedAt: string | null, model: string | null, tags: Array<string>, tokenUsage: { inputTokens: number, outputTokens: number, cacheReadTokens: number | null, cacheCreationTokens: number | null, thinkingTokens: number | null } | null };
+
+type SessionCommon_FactorySession_Fragment = { sourceId: string, title: string | null, state: SessionState, upstreamStatus: string, createdAt: string, updatedAt: string, finishedAt: string | null, model: string | null, tags: Array<string>, tokenUsage: { inputTokens: number, outputTokens: number, cacheReadTokens: number | null, cacheCreationTokens: number | null, thinkingTokens: number | null } | null };
+
+export type SessionCommonFragment =
+  | SessionCommon_EverrunsSession_Fragment
+  | SessionCommon_FactorySession_Fragment
+;
+
+export type FactorySessionDetailFragment = { computerId: string | null, messageCount: number, archivedAt: string | null, tagDetails: Array<{ name: string, metadata: Array<{ key: string, value: string }> }>, settings: { reasoningEffort: string | null, interactionMode: string | null, autonomyLevel: string | null, enabledToolIds: Array<string>, disabledToolIds: Array<string> } | null };
+
+export type EverrunsSessionDetailFragment = { organizationId: string, agentId: string, preview: string | null, outputPreview: string | null, startedAt: string | null, capabilities: Array<{ ref: string, config: unknown }> };
+
+export type SessionListQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  filter?: SessionFilter | null | undefined;
+}>;
+
+
+export type SessionListQuery = { sessions: { unavailableSources: Array<SessionSource>, edges: Array<{ cursor: string, node:
+        | { __typename: 'EverrunsSession', id: string, source: SessionSource, title: string | null, state: SessionState, upstreamStatus: string, createdAt: string, model: string | null, tokenUsage: { inputTokens: number, outputTokens: number } | null }
+        | { __typename: 'FactorySession', id: string, source: SessionSource, title: string | null, state: SessionState, upstreamStatus: string, createdAt: string, model: string | null, tokenUsage: { inputTokens: number, outputTokens: number } | null }
+       }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+
+type SessionListItem_EverrunsSession_Fragment = { __typename: 'EverrunsSession', id: string, source: SessionSource, title: string | null, state: SessionState, upstreamStatus: string, createdAt: string, model: string | null, tokenUsage: { inputTokens: number, outputTokens: number } | null };
+
+type SessionListItem_FactorySession_Fragment = { __typename: 'FactorySession', id: string, source: SessionSource, title: string | null, state: SessionState, upstreamStatus: string, createdAt: string, model: string | null, tokenUsage: { inputTokens: number, outputTokens: number } | null };
+
+export type SessionListItemFragment =
+  | SessionListItem_EverrunsSession_Fragment
+  | SessionListItem_FactorySession_Fragment
+;
+
+export const MutationErrorFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MutationErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ValidationError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fieldErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UpstreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"outcomeUnknown"}}]}}]}}]} as unknown as DocumentNode<MutationErrorFieldsFragment, unknown>;
+export const SessionCommonFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionCommon"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sourceId"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"upstreamStatus"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"tags"}},{"kind":"Field","name":{"kind":"Name","value":"tokenUsage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"cacheReadTokens"}},{"kind":"Field","name":{"kind":"Name","value":"cacheCreationTokens"}},{"kind":"Field","name":{"kind":"Name","value":"thinkingTokens"}}]}}]}}]} as unknown as DocumentNode<SessionCommonFragment, unknown>;
+export const FactorySessionDetailFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"FactorySessionDetail"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"FactorySession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"computerId"}},{"kind":"Field","name":{"kind":"Name","value":"messageCount"}},{"kind":"Field","name":{"kind":"Name","value":"archivedAt"}},{"kind":"Field","name":{"kind":"Name","value":"tagDetails"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"settings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reasoningEffort"}},{"kind":"Field","name":{"kind":"Name","value":"interactionMode"}},{"kind":"Field","name":{"kind":"Name","value":"autonomyLevel"}},{"kind":"Field","name":{"kind":"Name","value":"enabledToolIds"}},{"kind":"Field","name":{"kind":"Name","value":"disabledToolIds"}}]}}]}}]} as unknown as DocumentNode<FactorySessionDetailFragment, unknown>;
+export const EverrunsSessionDetailFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EverrunsSessionDetail"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EverrunsSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"organizationId"}},{"kind":"Field","name":{"kind":"Name","value":"agentId"}},{"kind":"Field","name":{"kind":"Name","value":"preview"}},{"kind":"Field","name":{"kind":"Name","value":"outputPreview"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"capabilities"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"ref"}},{"kind":"Field","name":{"kind":"Name","value":"config"}}]}}]}}]} as unknown as DocumentNode<EverrunsSessionDetailFragment, unknown>;
+export const SessionListItemFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionListItem"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"upstreamStatus"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"tokenUsage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}}]}}]}}]} as unknown as DocumentNode<SessionListItemFragment, unknown>;
+export const CreateEverrunsSessionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateEverrunsSession"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateEverrunsSessionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createEverrunsSession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EverrunsSessionPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}},{"kind":"FragmentSpread","name":{"kind":"Name","value":"MutationErrorFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MutationErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ValidationError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fieldErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UpstreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"outcomeUnknown"}}]}}]}}]} as unknown as DocumentNode<CreateEverrunsSessionMutation, CreateEverrunsSessionMutationVariables>;
+export const CreateFactorySessionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateFactorySession"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateFactorySessionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createFactorySession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CreateFactorySessionPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"computerId"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}},{"kind":"FragmentSpread","name":{"kind":"Name","value":"MutationErrorFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MutationErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ValidationError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fieldErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UpstreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"outcomeUnknown"}}]}}]}}]} as unknown as DocumentNode<CreateFactorySessionMutation, CreateFactorySessionMutationVariables>;
+export const SessionDetailDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SessionDetail"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SessionCommon"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"FactorySession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"FactorySessionDetail"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EverrunsSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EverrunsSessionDetail"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionCommon"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sourceId"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"upstreamStatus"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"tags"}},{"kind":"Field","name":{"kind":"Name","value":"tokenUsage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"cacheReadTokens"}},{"kind":"Field","name":{"kind":"Name","value":"cacheCreationTokens"}},{"kind":"Field","name":{"kind":"Name","value":"thinkingTokens"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"FactorySessionDetail"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"FactorySession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"computerId"}},{"kind":"Field","name":{"kind":"Name","value":"messageCount"}},{"kind":"Field","name":{"kind":"Name","value":"archivedAt"}},{"kind":"Field","name":{"kind":"Name","value":"tagDetails"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"settings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reasoningEffort"}},{"kind":"Field","name":{"kind":"Name","value":"interactionMode"}},{"kind":"Field","name":{"kind":"Name","value":"autonomyLevel"}},{"kind":"Field","name":{"kind":"Name","value":"enabledToolIds"}},{"kind":"Field","name":{"kind":"Name","value":"disabledToolIds"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EverrunsSessionDetail"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EverrunsSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"organizationId"}},{"kind":"Field","name":{"kind":"Name","value":"agentId"}},{"kind":"Field","name":{"kind":"Name","value":"preview"}},{"kind":"Field","name":{"kind":"Name","value":"outputPreview"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"capabilities"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"ref"}},{"kind":"Field","name":{"kind":"Name","value":"config"}}]}}]}}]} as unknown as DocumentNode<SessionDetailQuery, SessionDetailQueryVariables>;
+export const SessionListDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SessionList"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"20"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"SessionFilter"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sessions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SessionListItem"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"unavailableSources"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionListItem"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"upstreamStatus"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"tokenUsage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}}]}}]}}]} as unknown as DocumentNode<SessionListQuery, SessionListQueryVariables>;
