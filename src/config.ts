@@ -7,6 +7,35 @@ export interface SourceConfig {
   readonly apiKey: string | null;
 }
 
+/** Upstream fault handling. */
+export interface ResilienceConfig {
+  /** Overall deadline of one GraphQL request; upstream calls never outlive it. */
+  readonly requestDeadlineMs: number;
+  /** Retries per upstream GET (writes are never retried). */
+  readonly retries: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  /** A longer `Retry-After` is not waited for. */
+  readonly retryAfterMaxMs: number;
+  /** Retries one GraphQL request may make in all. */
+  readonly retriesPerRequest: number;
+  /** Retries may add this share of first attempts per upstream (plus a burst of 20). */
+  readonly retryBudgetRatio: number;
+  readonly breakerFailures: number;
+  readonly breakerCooldownMs: number;
+}
+
+/** Limits on what one request may ask for; each refusal names the limit and its value. */
+export interface QueryLimits {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxRootFields: number;
+  /** Sessions one request may ask for: `first`/`last` and `nodes(ids)` add up, nested ones multiply. */
+  readonly maxNodes: number;
+  readonly maxDocumentBytes: number;
+  readonly maxBodyBytes: number;
+}
+
 /** What the gateway needs to serve; built from the environment by {@link loadConfig}. */
 export interface GatewayConfig {
   /** Null when the source is off (its fields answer `SOURCE_NOT_CONFIGURED`). */
@@ -22,8 +51,36 @@ export interface GatewayConfig {
   readonly graphiql: boolean;
   /** Serve the Apollo Federation v2 subgraph schema (`_service`, `_entities`) instead of the plain one. */
   readonly subgraph: boolean;
+  readonly introspection: boolean;
+  /** Refuse browser requests that could be forged cross-site (Yoga's CSRF prevention). */
+  readonly csrfPrevention: boolean;
   readonly production: boolean;
+  readonly resilience: ResilienceConfig;
+  readonly limits: QueryLimits;
 }
+
+/** Resilience defaults (the environment overrides some). */
+export const DEFAULT_RESILIENCE: ResilienceConfig = {
+  requestDeadlineMs: 10_000,
+  retries: 2,
+  retryBaseDelayMs: 100,
+  retryMaxDelayMs: 2_000,
+  retryAfterMaxMs: 5_000,
+  retriesPerRequest: 10,
+  retryBudgetRatio: 0.5,
+  breakerFailures: 5,
+  breakerCooldownMs: 5_000,
+};
+
+/** Query-limit defaults: far above what GraphiQL (introspection included) or the examples need. */
+export const DEFAULT_LIMITS: QueryLimits = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxRootFields: 20,
+  maxNodes: 1_000,
+  maxDocumentBytes: 20_000,
+  maxBodyBytes: 100_000,
+};
 
 export interface ServerConfig {
   readonly port: number;
@@ -58,8 +115,21 @@ const environment = z.object({
   UPSTREAM_TIMEOUT_MS: positiveInt(5_000, 120_000),
   UPSTREAM_CONNECTIONS: positiveInt(32, 1024),
   LOADER_CONCURRENCY: positiveInt(16, 100),
-  GRAPHIQL: flag(true),
+  GRAPHIQL: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).optional(),
+  INTROSPECTION: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).optional(),
+  CSRF_PREVENTION: flag(true),
   FEDERATION_SUBGRAPH: flag(false),
+  REQUEST_DEADLINE_MS: positiveInt(10_000, 600_000),
+  UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  RETRY_AFTER_MAX_MS: positiveInt(5_000, 600_000),
+  BREAKER_FAILURES: positiveInt(5, 1000),
+  BREAKER_COOLDOWN_MS: positiveInt(5_000, 600_000),
+  MAX_DEPTH: positiveInt(12, 100),
+  MAX_ALIASES: positiveInt(30, 1000),
+  MAX_ROOT_FIELDS: positiveInt(20, 1000),
+  MAX_NODES: positiveInt(1_000, 100_000),
+  MAX_DOCUMENT_BYTES: positiveInt(20_000, 10_000_000),
+  MAX_BODY_BYTES: positiveInt(100_000, 100_000_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
 });
@@ -83,6 +153,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   }
   const e = parsed.data;
   const demo = e.FACTORY_BASE_URL === undefined && e.EVERRUNS_BASE_URL === undefined;
+  const production = e.NODE_ENV === 'production';
+  // GraphiQL and introspection default to on, and to off in production.
+  const onUnlessProduction = (value: string | undefined) => (value === undefined ? !production : value === 'true' || value === '1');
   return {
     server: { port: e.PORT, host: e.HOST, demo, logLevel: e.LOG_LEVEL },
     gateway: {
@@ -91,9 +164,27 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
       upstreamConnections: e.UPSTREAM_CONNECTIONS,
       loaderConcurrency: e.LOADER_CONCURRENCY,
-      graphiql: e.GRAPHIQL,
+      graphiql: onUnlessProduction(e.GRAPHIQL),
+      introspection: onUnlessProduction(e.INTROSPECTION),
+      csrfPrevention: e.CSRF_PREVENTION,
       subgraph: e.FEDERATION_SUBGRAPH,
-      production: e.NODE_ENV === 'production',
+      production,
+      resilience: {
+        ...DEFAULT_RESILIENCE,
+        requestDeadlineMs: e.REQUEST_DEADLINE_MS,
+        retries: e.UPSTREAM_RETRIES,
+        retryAfterMaxMs: e.RETRY_AFTER_MAX_MS,
+        breakerFailures: e.BREAKER_FAILURES,
+        breakerCooldownMs: e.BREAKER_COOLDOWN_MS,
+      },
+      limits: {
+        maxDepth: e.MAX_DEPTH,
+        maxAliases: e.MAX_ALIASES,
+        maxRootFields: e.MAX_ROOT_FIELDS,
+        maxNodes: e.MAX_NODES,
+        maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
+        maxBodyBytes: e.MAX_BODY_BYTES,
+      },
     },
   };
 }

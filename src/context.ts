@@ -4,6 +4,7 @@ import { loadEverrunsSessionsById } from './loaders/everruns-sessions.js';
 import { loadFactorySessionsById } from './loaders/factory-sessions.js';
 import type { SessionLoader } from './loaders/session-loader.js';
 import { type SourceAccess, sourceAccess } from './sources/access.js';
+import type { RequestBudget } from './sources/http.js';
 import type { EverrunsClient } from './sources/everruns/client.js';
 import type { EverrunsSessionRecord } from './sources/everruns/to-session.js';
 import type { FactoryClient } from './sources/factory/client.js';
@@ -31,6 +32,8 @@ export interface GraphQLContext {
     readonly factorySessions: SessionLoader<FactorySessionRecord>;
     readonly everrunsSessions: SessionLoader<EverrunsSessionRecord>;
   };
+  /** Deadline, retry allowance and call counts shared by the request's upstream calls. */
+  readonly budget: RequestBudget;
   /** Errors of fields that still answered (a failed source in the merged feed); appended to `errors`. */
   readonly partialErrors: GraphQLError[];
 }
@@ -43,11 +46,18 @@ function headerKey(request: Request, name: string): string | null {
 /** Builds one request's context: its keys, its signal and fresh loaders. */
 export function createContext(upstreams: Upstreams, config: GatewayConfig, request: Request): GraphQLContext {
   const signal = request.signal;
+  const budget: RequestBudget = {
+    deadline: Date.now() + config.resilience.requestDeadlineMs,
+    retriesLeft: config.resilience.retriesPerRequest,
+    upstreamCalls: 0,
+    retries: 0,
+  };
   const factory = sourceAccess(
     'FACTORY',
     upstreams.factory,
     headerKey(request, KEY_HEADERS.factory) ?? config.factory?.apiKey ?? null,
     signal,
+    budget,
     KEY_HEADERS.factory,
     'FACTORY_API_KEY',
   );
@@ -56,11 +66,13 @@ export function createContext(upstreams: Upstreams, config: GatewayConfig, reque
     upstreams.everruns,
     headerKey(request, KEY_HEADERS.everruns) ?? config.everruns?.apiKey ?? null,
     signal,
+    budget,
     KEY_HEADERS.everruns,
     'EVERRUNS_API_KEY',
   );
   return {
     signal,
+    budget,
     factory,
     everruns,
     loaders: {

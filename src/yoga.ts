@@ -33,7 +33,21 @@ query RecentSessions {
 
 /** Creates the gateway for a configuration; sources that are not configured answer coded errors. */
 export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOptions, 'onCall'> = {}): Gateway {
-  const common = { timeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections, ...hooks };
+  const r = config.resilience;
+  const common = {
+    timeoutMs: config.upstreamTimeoutMs,
+    connections: config.upstreamConnections,
+    retry: {
+      maxRetries: r.retries,
+      baseDelayMs: r.retryBaseDelayMs,
+      maxDelayMs: r.retryMaxDelayMs,
+      maxRetryAfterMs: r.retryAfterMaxMs,
+      budgetRatio: r.retryBudgetRatio,
+      budgetBurst: 20,
+    },
+    breaker: { failureThreshold: r.breakerFailures, cooldownMs: r.breakerCooldownMs },
+    ...hooks,
+  };
   const factoryHttp = config.factory
     ? new UpstreamHttp({
         ...common,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import type { GatewayConfig } from '../src/config.js';
+import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, type GatewayConfig } from '../src/config.js';
 import { DEMO_KEYS, type Emulator, startEmulator } from '../src/emulator/index.js';
 import { createGateway, type Gateway } from '../src/yoga.js';
 
@@ -36,8 +36,12 @@ export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig>
     upstreamConnections: 16,
     loaderConcurrency: 16,
     graphiql: true,
+    introspection: true,
+    csrfPrevention: true,
     subgraph: false,
     production: false,
+    resilience: DEFAULT_RESILIENCE,
+    limits: DEFAULT_LIMITS,
     ...overrides,
   };
 }
@@ -74,9 +78,11 @@ export function useHarness(options: HarnessOptions = {}): Harness {
   };
   beforeAll(async () => {
     emulator = await startEmulator();
-    gateway = createGateway(testConfig(emulator, options.gateway?.(emulator)));
   });
-  beforeEach(() => {
+  // A fresh gateway per test: breakers and retry budgets must not carry over between tests.
+  beforeEach(async () => {
+    await gateway?.close();
+    if (emulator) gateway = createGateway(testConfig(emulator, options.gateway?.(emulator)));
     emulator?.switchboard.reset();
   });
   afterAll(async () => {

@@ -94,9 +94,9 @@ describe('session loaders', () => {
     expect(h.emulator.switchboard.count('GET /api/v0/sessions/:id')).toBe(2);
   });
 
-  it('a failing id fails only itself', async () => {
+  it('a failing id fails only itself (after its retries)', async () => {
     const ids = everrunsIds(3);
-    h.emulator.switchboard.inject({ route: 'GET /v1/sessions/:id', status: 500, times: 1 });
+    h.emulator.switchboard.inject({ route: 'GET /v1/sessions/:id', status: 500, pathIncludes: ids[1] });
     const response = await h.query(NODES, { ids: ids.map((id) => globalId('EverrunsSession', id)) });
     const nodes = response.body.data?.nodes as (object | null)[];
     expect(nodes.filter((n) => n === null)).toHaveLength(1);
@@ -106,5 +106,8 @@ describe('session loaders', () => {
       source: 'EVERRUNS',
       upstreamStatus: 500,
     });
+    expect(response.body.errors?.[0]?.path).toEqual(['nodes', 1]);
+    // Two retries for the failing id, one GET each for the others.
+    expect(h.emulator.switchboard.count('GET /v1/sessions/:id')).toBe(5);
   });
 });

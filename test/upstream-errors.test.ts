@@ -58,9 +58,9 @@ describe('upstream error statuses', () => {
       body: 'upstream exploded at 10.0.0.7',
     });
     const response = await h.query(BOTH);
-    expect(errorCodes(response)).toEqual([
-      { path: 'factorySessions', code: 'UPSTREAM_UNAVAILABLE', source: 'FACTORY' },
+    expect(errorCodes(response).sort((a, b) => a.path.localeCompare(b.path))).toEqual([
       { path: 'everrunsSessions', code: 'UPSTREAM_UNAVAILABLE', source: 'EVERRUNS' },
+      { path: 'factorySessions', code: 'UPSTREAM_UNAVAILABLE', source: 'FACTORY' },
     ]);
     expect(response.text).not.toContain('10.0.0.7');
   });

@@ -4,6 +4,8 @@ import { Random } from './random.js';
 export interface FaultRule {
   /** Route name such as `GET /v1/sessions/:id`, or `*` for every route. */
   readonly route: string;
+  /** Only requests whose path contains this text (one session, say). */
+  readonly pathIncludes?: string;
   /** Only requests made with this API key (a tenant), when set. */
   readonly apiKey?: string;
   /** Answer with this status instead of the real answer. */
@@ -117,6 +119,7 @@ export class Switchboard {
       const { rule } = active;
       if (rule.route !== '*' && rule.route !== request.route) continue;
       if (rule.apiKey !== undefined && rule.apiKey !== apiKey) continue;
+      if (rule.pathIncludes !== undefined && !request.path.includes(rule.pathIncludes)) continue;
       if (active.remaining <= 0) continue;
       if (rule.probability !== undefined && !this.random.chance(rule.probability)) continue;
       active.remaining -= 1;

@@ -1,5 +1,5 @@
 import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
-import type { CallContext } from './http.js';
+import type { CallContext, RequestBudget } from './http.js';
 
 /** One source's client as a GraphQL request may use it: with that request's key and signal. */
 export interface SourceAccess<Client> {
@@ -17,6 +17,7 @@ export function sourceAccess<Client>(
   client: Client | null,
   apiKey: string | null,
   signal: AbortSignal,
+  budget: RequestBudget,
   keyHeader: string,
   keyVariable: string,
 ): SourceAccess<Client> {
@@ -38,7 +39,7 @@ export function sourceAccess<Client>(
           `No ${label} API key: send the ${keyHeader} header or set ${keyVariable}.`,
         );
       }
-      return { client, call: { apiKey, signal } };
+      return { client, call: { apiKey, signal, budget } };
     },
   };
 }

@@ -36,6 +36,9 @@ export class UpstreamError extends Error {
   ) {
     super(message);
   }
+
+  /** For failures without a status (network): whether another try may help. */
+  retryable = false;
 }
 
 /** Thrown when the GraphQL client went away: not an upstream fault, nothing to report. */

@@ -1,5 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { errorForStatus, RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
+import { RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError, errorForStatus } from './errors.js';
+import { type BreakerPolicy, type BreakerState, CircuitBreaker, RetryBudget, backoffMs } from './resilience.js';
+
+/** What the GraphQL request behind a call shares with all its upstream calls. */
+export interface RequestBudget {
+  /** Epoch ms by which the GraphQL request must be answered (the overall deadline). */
+  readonly deadline: number;
+  /** Retries this GraphQL request may still make, across all sources. */
+  retriesLeft: number;
+  /** Upstream calls (attempts) made, for the request log. */
+  upstreamCalls: number;
+  retries: number;
+}
 
 /** What every upstream call needs from the GraphQL request that causes it. */
 export interface CallContext {
@@ -7,6 +20,7 @@ export interface CallContext {
   readonly apiKey: string;
   /** Aborted when the GraphQL client goes away. */
   readonly signal: AbortSignal;
+  readonly budget: RequestBudget;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -27,12 +41,25 @@ export interface HttpAnswer {
   readonly body: unknown;
 }
 
-/** One finished upstream call, for logs and metrics. Never carries keys, URLs or bodies. */
+/** One finished upstream attempt, for logs and metrics. Never carries keys, URLs or bodies. */
 export interface UpstreamCallInfo {
   readonly source: SourceName;
   readonly route: string;
-  readonly status: number | 'error';
+  /** HTTP status, or the kind of failure. */
+  readonly status: number | 'timeout' | 'network' | 'aborted' | 'circuit-open';
   readonly durationMs: number;
+}
+
+export interface RetryPolicy {
+  /** Retries per call (idempotent GETs only). */
+  readonly maxRetries: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A `Retry-After` longer than this is not waited for: the call fails at once. */
+  readonly maxRetryAfterMs: number;
+  /** Retries may add this share of first attempts (plus `burst`). */
+  readonly budgetRatio: number;
+  readonly budgetBurst: number;
 }
 
 export interface UpstreamHttpOptions {
@@ -40,21 +67,32 @@ export interface UpstreamHttpOptions {
   readonly baseUrl: string;
   readonly timeoutMs: number;
   readonly connections: number;
+  readonly retry: RetryPolicy;
+  readonly breaker: BreakerPolicy;
   /** Builds the Authorization header value from a key (the two upstreams differ). */
   readonly authorization: (apiKey: string) => string;
   readonly onCall?: (info: UpstreamCallInfo) => void;
+  readonly onRetry?: (info: { source: SourceName; route: string; delayMs: number }) => void;
+  readonly onBreakerChange?: (source: SourceName, state: BreakerState) => void;
 }
 
+/** Statuses worth another try for a GET: the upstream may answer differently in a moment. */
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
 /**
- * The shared HTTP layer of one upstream: a keep-alive undici pool, a timeout on
- * every call, the client's abort passed through, and every failure mapped to an
- * {@link UpstreamError} that is safe to show (no URL, header, body or key).
+ * The shared HTTP layer of one upstream: a keep-alive undici pool, a timeout on every call
+ * within the request's deadline, the client's abort passed through, retries with backoff and
+ * jitter for GETs only (honouring `Retry-After` up to a cap, within a per-request and a
+ * per-upstream budget), a circuit breaker, and every failure mapped to an {@link UpstreamError}
+ * that is safe to show (no URL, header, body or key).
  */
 export class UpstreamHttp {
   readonly source: SourceName;
+  readonly breaker: CircuitBreaker;
   private readonly pool: Pool;
   private readonly prefix: string;
   private readonly options: UpstreamHttpOptions;
+  private readonly retryBudget: RetryBudget;
 
   constructor(options: UpstreamHttpOptions) {
     const url = new URL(options.baseUrl);
@@ -68,25 +106,86 @@ export class UpstreamHttp {
       headersTimeout: 0,
       bodyTimeout: 0,
     });
+    this.retryBudget = new RetryBudget(options.retry.budgetRatio, options.retry.budgetBurst);
+    this.breaker = new CircuitBreaker(options.breaker, (state) => options.onBreakerChange?.(options.source, state));
   }
 
   /**
-   * Sends one request and returns the parsed 2xx answer.
-   * @throws UpstreamError for non-2xx statuses, timeouts, network failures and non-JSON bodies
+   * Sends one request (with retries where allowed) and returns the parsed 2xx answer.
+   * @throws UpstreamError for non-2xx statuses, timeouts, network failures, non-JSON bodies and an open circuit
    * @throws RequestAbortedError when the caller's signal aborts
    */
   async send(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
-    if (call.signal.aborted) throw new RequestAbortedError();
+    this.retryBudget.deposit();
+    for (let attempt = 0; ; attempt++) {
+      if (call.signal.aborted) throw new RequestAbortedError();
+      if (!this.breaker.allow()) {
+        this.options.onCall?.({ source: this.source, route: request.route, status: 'circuit-open', durationMs: 0 });
+        throw new UpstreamError(
+          this.source,
+          'UPSTREAM_UNAVAILABLE',
+          `${SOURCE_LABEL[this.source]} is failing; calls to it are paused for a few seconds.`,
+          null,
+          this.breaker.retryInMs(),
+        );
+      }
+      try {
+        const answer = await this.attempt(call, request);
+        this.breaker.success();
+        return answer;
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) {
+          this.breaker.success();
+          throw error;
+        }
+        // Only availability failures open the breaker; 4xx answers prove the upstream is up.
+        if (error.code === 'UPSTREAM_UNAVAILABLE') this.breaker.failure();
+        else this.breaker.success();
+        const delay = this.retryDelay(call, request, error, attempt);
+        if (delay === null) throw error;
+        call.budget.retriesLeft -= 1;
+        call.budget.retries += 1;
+        this.options.onRetry?.({ source: this.source, route: request.route, delayMs: delay });
+        try {
+          await sleep(delay, undefined, { signal: call.signal });
+        } catch {
+          throw new RequestAbortedError();
+        }
+      }
+    }
+  }
+
+  /** The wait before another try, or null when the call must fail now. */
+  private retryDelay(call: CallContext, request: HttpRequest, error: UpstreamError, attempt: number): number | null {
+    const policy = this.options.retry;
+    if (request.method !== 'GET' || attempt >= policy.maxRetries || call.budget.retriesLeft <= 0) return null;
+    const retryable = error.upstreamStatus !== null ? RETRYABLE_STATUS.has(error.upstreamStatus) : error.retryable;
+    if (!retryable) return null;
+    if (error.retryAfterMs !== null && error.retryAfterMs > policy.maxRetryAfterMs) return null;
+    const delay = error.retryAfterMs ?? backoffMs(attempt, policy.baseDelayMs, policy.maxDelayMs);
+    // Leave the retry some time to answer within the request's deadline.
+    if (Date.now() + delay + Math.min(this.options.timeoutMs, 250) > call.budget.deadline) return null;
+    if (!this.retryBudget.withdraw()) return null;
+    return delay;
+  }
+
+  private async attempt(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
+    const remaining = call.budget.deadline - Date.now();
+    if (remaining <= 0) {
+      throw this.unavailable('was not asked: the request deadline had passed', null, false, false);
+    }
+    const timeoutMs = Math.min(this.options.timeoutMs, remaining);
     const started = performance.now();
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, this.options.timeoutMs);
+    }, timeoutMs);
     const onClientAbort = () => controller.abort();
     call.signal.addEventListener('abort', onClientAbort, { once: true });
-    let status: number | 'error' = 'error';
+    call.budget.upstreamCalls += 1;
+    let status: UpstreamCallInfo['status'] = 'network';
     try {
       const headers: Record<string, string> = {
         authorization: this.options.authorization(call.apiKey),
@@ -105,26 +204,30 @@ export class UpstreamHttp {
         signal: controller.signal,
       });
       status = response.statusCode;
-      if (status < 200 || status >= 300) {
+      if (response.statusCode < 200 || response.statusCode >= 300) {
         await response.body.dump();
-        throw errorForStatus(this.source, status, retryAfterMs(response.headers['retry-after']));
+        throw errorForStatus(this.source, response.statusCode, retryAfterMs(response.headers['retry-after']));
       }
       const text = await response.body.text();
-      if (text.length === 0) return { status, body: undefined };
+      if (text.length === 0) return { status: response.statusCode, body: undefined };
       try {
-        return { status, body: JSON.parse(text) };
+        return { status: response.statusCode, body: JSON.parse(text) };
       } catch {
-        throw this.unavailable('sent a malformed answer', status, request.method !== 'GET');
+        throw this.unavailable('sent a malformed answer', response.statusCode, request.method !== 'GET', false);
       }
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
       // A write that was sent but not answered may or may not have taken effect.
       const unknown = request.method !== 'GET';
       if (timedOut) {
-        throw this.unavailable(`did not answer within ${this.options.timeoutMs} ms`, null, unknown);
+        status = 'timeout';
+        throw this.unavailable(`did not answer within ${timeoutMs} ms`, null, unknown, false);
       }
-      if (call.signal.aborted) throw new RequestAbortedError();
-      throw this.unavailable('could not be reached', null, unknown);
+      if (call.signal.aborted) {
+        status = 'aborted';
+        throw new RequestAbortedError();
+      }
+      throw this.unavailable('could not be reached', null, unknown, true);
     } finally {
       clearTimeout(timer);
       call.signal.removeEventListener('abort', onClientAbort);
@@ -142,12 +245,14 @@ export class UpstreamHttp {
     return this.pool.close();
   }
 
-  private unavailable(what: string, status: number | null, outcomeUnknown = false): UpstreamError {
+  private unavailable(what: string, status: number | null, outcomeUnknown: boolean, retryable: boolean): UpstreamError {
     const label = SOURCE_LABEL[this.source];
     const message = outcomeUnknown
       ? `${label} ${what}; the outcome of this change is unknown: read the data back before trying again.`
       : `${label} ${what}.`;
-    return new UpstreamError(this.source, 'UPSTREAM_UNAVAILABLE', message, status, null, outcomeUnknown);
+    const error = new UpstreamError(this.source, 'UPSTREAM_UNAVAILABLE', message, status, null, outcomeUnknown);
+    error.retryable = retryable;
+    return error;
   }
 }
 
