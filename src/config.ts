@@ -155,7 +155,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const demo = e.FACTORY_BASE_URL === undefined && e.EVERRUNS_BASE_URL === undefined;
   const production = e.NODE_ENV === 'production';
   // GraphiQL and introspection default to on, and to off in production.
-  const onUnlessProduction = (value: string | undefined) => (value === undefined ? !production : value === 'true' || value === '1');
+  const onUnlessProduction = (value: string | undefined) =>
+    value === undefined ? !production : value === 'true' || value === '1';
   return {
     server: { port: e.PORT, host: e.HOST, demo, logLevel: e.LOG_LEVEL },
     gateway: {

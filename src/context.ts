@@ -4,11 +4,11 @@ import { loadEverrunsSessionsById } from './loaders/everruns-sessions.js';
 import { loadFactorySessionsById } from './loaders/factory-sessions.js';
 import type { SessionLoader } from './loaders/session-loader.js';
 import { type SourceAccess, sourceAccess } from './sources/access.js';
-import type { RequestBudget } from './sources/http.js';
 import type { EverrunsClient } from './sources/everruns/client.js';
 import type { EverrunsSessionRecord } from './sources/everruns/to-session.js';
 import type { FactoryClient } from './sources/factory/client.js';
 import type { FactorySessionRecord } from './sources/factory/to-session.js';
+import type { RequestBudget } from './sources/http.js';
 
 /** Request headers that carry per-request upstream keys (they override the configured ones). */
 export const KEY_HEADERS = {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError, errorForStatus } from './errors.js';
-import { type BreakerPolicy, type BreakerState, CircuitBreaker, RetryBudget, backoffMs } from './resilience.js';
+import { errorForStatus, RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
+import { type BreakerPolicy, type BreakerState, backoffMs, CircuitBreaker, RetryBudget } from './resilience.js';
 
 /** What the GraphQL request behind a call shares with all its upstream calls. */
 export interface RequestBudget {
