@@ -4,6 +4,7 @@ import type { GatewayConfig } from './config.js';
 import { createContext, type GraphQLContext, type Upstreams } from './context.js';
 import { graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
 import { log } from './log.js';
+import { requestGuards } from './plugins/request-guards.js';
 import { exposeError } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
 import { createEverrunsClient } from './sources/everruns/client.js';
@@ -79,6 +80,7 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
     renderGraphiQL: renderLocalGraphiQL,
     context: ({ request }) => createContext(upstreams, config, request),
     plugins: [
+      ...requestGuards(config),
       {
         // GraphiQL's scripts and styles, from this server rather than a CDN.
         onRequest: ({ url, endResponse, fetchAPI }: GraphiqlRequest) => {
@@ -107,6 +109,7 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
       },
     ],
     maskedErrors: {
+      isDev: false,
       // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
       maskError(error, message) {
         const exposed = exposeError(rootCause(error));
@@ -117,6 +120,8 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
             extensions: exposed.extensions,
           });
         }
+        // Yoga's own request errors (bad JSON, bad method...) are safe as they are.
+        if (error instanceof GraphQLError && !error.originalError) return error;
         log('error', 'unexpected error in a resolver', { error: describe(error) });
         return maskError(error, message, false);
       },

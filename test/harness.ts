@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, type GatewayConfig } from '../src/config.js';
 import { DEMO_KEYS, type Emulator, startEmulator } from '../src/emulator/index.js';
@@ -136,4 +137,20 @@ export function dataOf<T>(response: GraphQLResponse, field: string): T {
   const value = response.body.data?.[field];
   if (value === undefined || value === null) throw new Error(`no ${field} in ${response.text}`);
   return value as T;
+}
+
+/** Serves a gateway over a real loopback socket (for transport-level tests). */
+export async function serveOverSocket(gateway: Gateway): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(gateway.yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
