@@ -1,19 +1,23 @@
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
 import { createContext, type GraphQLContext, type Upstreams } from './context.js';
 import { graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
 import { log } from './log.js';
+import { createObservability } from './plugins/observability.js';
 import { requestGuards } from './plugins/request-guards.js';
 import { exposeError } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
 import { createEverrunsClient } from './sources/everruns/client.js';
 import { createFactoryClient } from './sources/factory/client.js';
-import { UpstreamHttp, type UpstreamHttpOptions } from './sources/http.js';
+import { UpstreamHttp } from './sources/http.js';
 
 /** A gateway: the Yoga instance (a fetch handler and a Node request listener) and its pools. */
 export interface Gateway {
   readonly yoga: YogaServerInstance<Record<string, never>, GraphQLContext>;
+  /** Prometheus metrics of this gateway (also served at /metrics). */
+  readonly metrics: Registry;
   /** Closes the upstream connection pools. */
   close(): Promise<void>;
 }
@@ -33,7 +37,14 @@ query RecentSessions {
 `;
 
 /** Creates the gateway for a configuration; sources that are not configured answer coded errors. */
-export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOptions, 'onCall'> = {}): Gateway {
+export function createGateway(config: GatewayConfig): Gateway {
+  let factoryHttp: UpstreamHttp | null = null;
+  let everrunsHttp: UpstreamHttp | null = null;
+  const observability = createObservability(() => ({
+    FACTORY: factoryHttp?.breaker.state ?? 'off',
+    EVERRUNS: everrunsHttp?.breaker.state ?? 'off',
+  }));
+  const hooks = observability.hooks;
   const r = config.resilience;
   const common = {
     timeoutMs: config.upstreamTimeoutMs,
@@ -49,7 +60,7 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
     breaker: { failureThreshold: r.breakerFailures, cooldownMs: r.breakerCooldownMs },
     ...hooks,
   };
-  const factoryHttp = config.factory
+  factoryHttp = config.factory
     ? new UpstreamHttp({
         ...common,
         source: 'FACTORY',
@@ -57,7 +68,7 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
         authorization: (key) => `Bearer ${key}`,
       })
     : null;
-  const everrunsHttp = config.everruns
+  everrunsHttp = config.everruns
     ? new UpstreamHttp({
         ...common,
         source: 'EVERRUNS',
@@ -80,6 +91,7 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
     renderGraphiQL: renderLocalGraphiQL,
     context: ({ request }) => createContext(upstreams, config, request),
     plugins: [
+      observability.plugin,
       ...requestGuards(config),
       {
         // GraphiQL's scripts and styles, from this server rather than a CDN.
@@ -130,6 +142,7 @@ export function createGateway(config: GatewayConfig, hooks: Pick<UpstreamHttpOpt
 
   return {
     yoga,
+    metrics: observability.registry,
     close: async () => {
       await Promise.all([factoryHttp?.close(), everrunsHttp?.close()]);
     },

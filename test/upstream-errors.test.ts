@@ -107,17 +107,31 @@ describe('upstream drift and faults', () => {
     expect(response.body.data?.everrunsSessions).not.toBeNull();
   });
 
-  it('a session missing a required field is left out; the rest of the page is served', async () => {
+  it('a session missing a required field is an error for that item only; the rest of the page is served', async () => {
     h.emulator.switchboard.inject({ route: 'GET /v1/sessions', dropField: 'created_at', times: 1 });
     const expected = h.emulator.tenants
       .get('acme')
-      ?.everrunsSessions.slice(1, 3)
+      ?.everrunsSessions.slice(1, 4)
       .map((s) => s.json.id);
     const response = await h.query('{ everrunsSessions(first: 3) { edges { node { sourceId } } } }');
     const ids = dataOf<{ edges: { node: { sourceId: string } }[] }>(response, 'everrunsSessions').edges.map(
       (e) => e.node.sourceId,
     );
-    expect(ids.slice(0, 2)).toEqual(expected);
+    expect(ids).toEqual(expected);
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({
+        message: 'Everruns sent 1 session that does not match its API; left out of this page.',
+        path: ['everrunsSessions'],
+        extensions: { code: 'UPSTREAM_INVALID_ITEM', source: 'EVERRUNS', count: 1 },
+      }),
+    ]);
+  });
+
+  it('the same in the merged feed', async () => {
+    h.emulator.switchboard.inject({ route: 'GET /api/v0/sessions', dropField: 'status', times: 1 });
+    const response = await h.query('{ sessions(first: 5) { edges { node { id } } } }');
+    expect(dataOf<{ edges: unknown[] }>(response, 'sessions').edges).toHaveLength(5);
+    expect(errorCodes(response)).toEqual([{ path: 'sessions', code: 'UPSTREAM_INVALID_ITEM', source: 'FACTORY' }]);
   });
 
   it('a hanging upstream ends at the timeout with a coded error, and the other source answers', async () => {

@@ -2,7 +2,7 @@ import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { pathToArray } from 'graphql/jsutils/Path.js';
 import type { z } from 'zod';
 import type { GraphQLContext } from '../context.js';
-import { RequestAbortedError, UpstreamError } from '../sources/errors.js';
+import { RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError } from '../sources/errors.js';
 import { builder } from './builder.js';
 
 /** A `BAD_USER_INPUT` error for an argument, with a message that says what is allowed. */
@@ -46,6 +46,26 @@ export function reportPartialFailure(context: GraphQLContext, error: UpstreamErr
       nodes: info.fieldNodes,
       path: pathToArray(info.path),
       extensions: exposed.extensions,
+    }),
+  );
+}
+
+/**
+ * Reports sessions an upstream sent that do not match its API: the page is served without
+ * them, and this error (at the field's path) says how many were left out.
+ */
+export function reportInvalidItems(
+  context: GraphQLContext,
+  source: SourceName,
+  count: number,
+  info: GraphQLResolveInfo,
+): void {
+  const noun = count === 1 ? 'session that does not' : 'sessions that do not';
+  context.partialErrors.push(
+    new GraphQLError(`${SOURCE_LABEL[source]} sent ${count} ${noun} match its API; left out of this page.`, {
+      nodes: info.fieldNodes,
+      path: pathToArray(info.path),
+      extensions: { code: 'UPSTREAM_INVALID_ITEM', source, count },
     }),
   );
 }

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
 import type { GraphQLContext } from '../context.js';
 import { EVERRUNS_SESSION_ID } from '../sources/everruns/client.js';
@@ -5,7 +6,7 @@ import { type EverrunsPosition, readEverrunsBackward, readEverrunsForward } from
 import type { EverrunsCapabilityPayload } from '../sources/everruns/payload.js';
 import type { EverrunsSessionRecord } from '../sources/everruns/to-session.js';
 import { builder } from './builder.js';
-import { badInput, mutationErrors, notFoundAs, validateInput } from './errors.js';
+import { badInput, mutationErrors, notFoundAs, reportInvalidItems, validateInput } from './errors.js';
 import { registerFeedSource } from './feed.js';
 import { decodeGlobalId, registerNodeType } from './node.js';
 import { decodeCursor, type EverrunsCursor, encodeCursor, everrunsCursor, pageSize } from './paging.js';
@@ -98,10 +99,13 @@ function cursorOf(position: EverrunsPosition, agentId: string | null): string {
 }
 
 /** Lists Everruns sessions through the request's loader, so the sessions prime it. */
-export function everrunsLister(context: GraphQLContext) {
+export function everrunsLister(context: GraphQLContext, info: GraphQLResolveInfo) {
   const { client, call } = context.everruns.use();
-  return (params: Parameters<typeof client.listSessions>[1]) =>
-    context.loaders.everrunsSessions.list(client.listSessions(call, params));
+  return async (params: Parameters<typeof client.listSessions>[1]) => {
+    const page = await context.loaders.everrunsSessions.list(client.listSessions(call, params));
+    if (page.invalidItems > 0) reportInvalidItems(context, 'EVERRUNS', page.invalidItems, info);
+    return page;
+  };
 }
 
 function positionOf(cursor: EverrunsCursor, agentId: string | null, argument: string): EverrunsPosition {
@@ -127,7 +131,7 @@ builder.queryField('everrunsSessions', (t) =>
       before: t.arg.string({ description: 'Cursor to continue before.' }),
       agentId: t.arg.id({ description: 'Only sessions of this agent (`agent_` + 32 hex).' }),
     },
-    resolve: async (_root, args, context) => {
+    resolve: async (_root, args, context, info) => {
       const agentId = args.agentId ?? null;
       if (agentId !== null && !/^agent_[0-9a-f]{32}$/.test(agentId)) {
         throw badInput('"agentId" must be `agent_` followed by 32 lowercase hex digits.', 'agentId');
@@ -139,7 +143,7 @@ builder.queryField('everrunsSessions', (t) =>
           args.first != null ? 'first' : 'after',
         );
       }
-      const list = everrunsLister(context);
+      const list = everrunsLister(context, info);
       const read = backward
         ? await readEverrunsBackward(
             list,
@@ -188,8 +192,8 @@ registerFeedSource<EverrunsPosition>({
   source: 'EVERRUNS',
   // Factory's computerId cannot match an Everruns session.
   admits: (filter) => filter.sources.has('EVERRUNS') && filter.computerId === null,
-  stream: (context, filter) => {
-    const list = everrunsLister(context);
+  stream: (context, filter, info) => {
+    const list = everrunsLister(context, info);
     return {
       source: 'EVERRUNS',
       read: (from, count) => readEverrunsForward(list, from, count, filter.agentId),

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
 import type { GraphQLContext } from '../context.js';
 import { type FactoryPosition, readFactory } from '../sources/factory/pager.js';
@@ -8,7 +9,7 @@ import type {
 } from '../sources/factory/payload.js';
 import type { FactorySessionRecord } from '../sources/factory/to-session.js';
 import { builder } from './builder.js';
-import { badInput, mutationErrors, validateInput } from './errors.js';
+import { badInput, mutationErrors, reportInvalidItems, validateInput } from './errors.js';
 import { registerFeedSource } from './feed.js';
 import { registerNodeType } from './node.js';
 import { decodeCursor, encodeCursor, type FactoryCursor, factoryCursor, pageSize } from './paging.js';
@@ -174,10 +175,13 @@ function cursorOf(position: FactoryPosition, computerId: string | null): string 
 }
 
 /** Lists Factory sessions through the request's loader, so the sessions prime it. */
-export function factoryLister(context: GraphQLContext) {
+export function factoryLister(context: GraphQLContext, info: GraphQLResolveInfo) {
   const { client, call } = context.factory.use();
-  return (params: Parameters<typeof client.listSessions>[1]) =>
-    context.loaders.factorySessions.list(client.listSessions(call, params));
+  return async (params: Parameters<typeof client.listSessions>[1]) => {
+    const page = await context.loaders.factorySessions.list(client.listSessions(call, params));
+    if (page.invalidItems > 0) reportInvalidItems(context, 'FACTORY', page.invalidItems, info);
+    return page;
+  };
 }
 
 builder.queryField('factorySessions', (t) =>
@@ -191,7 +195,7 @@ builder.queryField('factorySessions', (t) =>
       after: t.arg.string({ description: 'Cursor to continue after.' }),
       computerId: t.arg.string({ description: 'Only sessions on this Factory computer.' }),
     },
-    resolve: async (_root, args, context) => {
+    resolve: async (_root, args, context, info) => {
       const first = pageSize(args.first, 'first');
       const computerId = args.computerId ?? null;
       const after = args.after ? decodeCursor(factoryCursor, args.after, 'after', 'factorySessions') : null;
@@ -202,7 +206,7 @@ builder.queryField('factorySessions', (t) =>
         );
       }
       const start = after ? { cursor: after.c, consumed: after.n, key: { micros: after.t, id: after.i } } : null;
-      const read = await readFactory(factoryLister(context), start, first, computerId);
+      const read = await readFactory(factoryLister(context, info), start, first, computerId);
       const edges = read.items.map((item) => ({ cursor: cursorOf(item.position, computerId), node: item.session }));
       return {
         edges,
@@ -234,8 +238,8 @@ registerFeedSource<FactoryPosition>({
   source: 'FACTORY',
   // Everruns' agentId cannot match a Factory session.
   admits: (filter) => filter.sources.has('FACTORY') && filter.agentId === null,
-  stream: (context, filter) => {
-    const list = factoryLister(context);
+  stream: (context, filter, info) => {
+    const list = factoryLister(context, info);
     return { source: 'FACTORY', read: (from, count) => readFactory(list, from, count, filter.computerId) };
   },
   encode: (position) => ({ c: position.cursor, n: position.consumed, t: position.key.micros, i: position.key.id }),

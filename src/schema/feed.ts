@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../context.js';
 import type { SourceName } from '../sources/errors.js';
 import type { LaneState, SourceStream } from '../sources/merge.js';
@@ -21,7 +22,7 @@ export interface FeedSource<P> {
   /** Whether the source can hold sessions matching the filter (a filter on another source's field excludes it). */
   admits(filter: FeedFilter): boolean;
   /** The source's forward reader for this request, with the filters its upstream applies itself. */
-  stream(context: GraphQLContext, filter: FeedFilter): SourceStream<P>;
+  stream(context: GraphQLContext, filter: FeedFilter, info: GraphQLResolveInfo): SourceStream<P>;
   /** A position as cursor JSON, and back (null when the JSON is not a position of this source). */
   encode(position: P): unknown;
   decode(json: unknown): P | null;

@@ -274,7 +274,7 @@ builder.queryField('sessions', (t) =>
           if (start === null)
             throw badInput('"after" is not a cursor of sessions: pass a cursor that sessions returned.', 'after');
         }
-        return new Lane(source.stream(context, filter), start, { keep, stopAtOrBefore: filter.createdAfter });
+        return new Lane(source.stream(context, filter, info), start, { keep, stopAtOrBefore: filter.createdAfter });
       });
       const page = await mergeLanes(lanes, first, keep !== null);
       if (lanes.length > 0 && page.failures.length === lanes.length) {

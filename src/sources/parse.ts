@@ -17,8 +17,23 @@ export function parseAnswer<S extends z.ZodType>(source: SourceName, schema: S, 
   );
 }
 
+const logged = new Set<string>();
+
+/** Logs a drifted item once per process (per source and item id), not on every page that holds it. */
+function logItemOnce(source: SourceName, item: unknown, issues: string[]): void {
+  const id =
+    typeof item === 'object' && item !== null
+      ? String(('sessionId' in item && item.sessionId) || ('id' in item && item.id) || issues.join('|'))
+      : 'not-an-object';
+  const key = `${source}:${id}`;
+  if (logged.has(key)) return;
+  if (logged.size > 10_000) logged.clear();
+  logged.add(key);
+  log('warn', 'upstream list item failed validation; it is left out', { source, issues });
+}
+
 /**
- * Validates list items one by one: a drifted item is left out and logged, the rest are served.
+ * Validates list items one by one: a drifted item is left out (and logged once), the rest are served.
  */
 export function parseItems<S extends z.ZodType>(
   source: SourceName,
@@ -33,7 +48,7 @@ export function parseItems<S extends z.ZodType>(
       valid.push(parsed.data);
     } else {
       invalid += 1;
-      log('warn', 'upstream list item failed validation', { source, issues: describeIssues(parsed.error) });
+      logItemOnce(source, item, describeIssues(parsed.error));
     }
   }
   return { items: valid, invalid };

@@ -1,0 +1,172 @@
+import type { ExecutionResult } from 'graphql';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GraphQLContext } from '../context.js';
+import { log } from '../log.js';
+import type { SourceName } from '../sources/errors.js';
+import type { UpstreamCallInfo } from '../sources/http.js';
+import type { BreakerState } from '../sources/resilience.js';
+
+/** A source's breaker state, or `off` when the source is not configured. */
+export type SourceHealth = BreakerState | 'off';
+
+interface RequestRecord {
+  readonly started: number;
+  operation: string;
+  context: GraphQLContext | null;
+  codes: string[];
+}
+
+const MAX_OPERATION_LABELS = 50;
+
+/**
+ * Logs (one JSON line per GraphQL request), Prometheus metrics and health endpoints.
+ * Nothing here sees a key or a body: the log line has the operation name, status, duration,
+ * upstream call and retry counts, and error codes.
+ */
+export function createObservability(health: () => Record<SourceName, SourceHealth>) {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'sessiongraph_requests_total',
+    help: 'GraphQL requests by operation name and HTTP status.',
+    labelNames: ['operation', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'sessiongraph_request_duration_seconds',
+    help: 'GraphQL request duration by operation name.',
+    labelNames: ['operation'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const upstreamCalls = new Counter({
+    name: 'sessiongraph_upstream_calls_total',
+    help: 'Upstream calls (attempts) by source, route and status (HTTP status, timeout, network, aborted, circuit-open).',
+    labelNames: ['source', 'route', 'status'],
+    registers: [registry],
+  });
+  const upstreamDuration = new Histogram({
+    name: 'sessiongraph_upstream_call_duration_seconds',
+    help: 'Upstream call duration by source and route.',
+    labelNames: ['source', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'sessiongraph_upstream_retries_total',
+    help: 'Upstream retries by source and route.',
+    labelNames: ['source', 'route'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'sessiongraph_circuit_state',
+    help: 'Circuit breaker per source: 0 closed, 1 half-open, 2 open (absent when the source is off).',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [source, state] of Object.entries(health())) {
+        if (state !== 'off') this.set({ source }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
+      }
+    },
+  });
+
+  const seenOperations = new Set<string>();
+  // Operation names are client input: cap the label's cardinality.
+  const operationLabel = (name: string | null | undefined): string => {
+    if (!name) return 'anonymous';
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'other';
+    if (!seenOperations.has(name)) {
+      if (seenOperations.size >= MAX_OPERATION_LABELS) return 'other';
+      seenOperations.add(name);
+    }
+    return name;
+  };
+
+  const records = new WeakMap<Request, RequestRecord>();
+
+  const ready = () => {
+    const sources = health();
+    const on = Object.values(sources).filter((state) => state !== 'off');
+    return { ok: on.length > 0 && on.some((state) => state !== 'open'), sources };
+  };
+
+  const json = (body: unknown, status: number) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+
+  const plugin = {
+    async onRequest({
+      request,
+      url,
+      endResponse,
+    }: {
+      request: Request;
+      url: URL;
+      endResponse: (response: Response) => void;
+    }) {
+      switch (url.pathname) {
+        case '/healthz':
+          return endResponse(json({ status: 'ok' }, 200));
+        case '/readyz': {
+          const state = ready();
+          return endResponse(
+            json({ status: state.ok ? 'ready' : 'not ready', sources: state.sources }, state.ok ? 200 : 503),
+          );
+        }
+        case '/metrics':
+          return endResponse(
+            new Response(await registry.metrics(), { status: 200, headers: { 'content-type': registry.contentType } }),
+          );
+        default:
+          records.set(request, { started: performance.now(), operation: 'anonymous', context: null, codes: [] });
+      }
+    },
+    onExecute({
+      args,
+    }: {
+      args: { contextValue: GraphQLContext & { request?: Request }; operationName?: string | null };
+    }) {
+      const record = args.contextValue.request ? records.get(args.contextValue.request) : undefined;
+      if (record) {
+        record.operation = operationLabel(args.operationName);
+        record.context = args.contextValue;
+      }
+      return {
+        onExecuteDone({ result }: { result: ExecutionResult | AsyncIterable<ExecutionResult> }) {
+          if (!record || Symbol.asyncIterator in result) return;
+          for (const error of result.errors ?? []) record.codes.push(String(error.extensions?.code ?? 'UNKNOWN'));
+        },
+      };
+    },
+    onResponse({ request, response }: { request: Request; response: Response }) {
+      const record = records.get(request);
+      if (!record) return;
+      const seconds = (performance.now() - record.started) / 1000;
+      requests.inc({ operation: record.operation, status: String(response.status) });
+      duration.observe({ operation: record.operation }, seconds);
+      log('info', 'request', {
+        operation: record.operation,
+        status: response.status,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        upstreamCalls: record.context?.budget.upstreamCalls ?? 0,
+        retries: record.context?.budget.retries ?? 0,
+        errors: record.codes,
+      });
+    },
+  };
+
+  const hooks = {
+    onCall(info: UpstreamCallInfo) {
+      upstreamCalls.inc({ source: info.source, route: info.route, status: String(info.status) });
+      if (info.status !== 'circuit-open')
+        upstreamDuration.observe({ source: info.source, route: info.route }, info.durationMs / 1000);
+    },
+    onRetry(info: { source: SourceName; route: string }) {
+      retries.inc({ source: info.source, route: info.route });
+    },
+    onBreakerChange(source: SourceName, state: BreakerState) {
+      log(state === 'closed' ? 'info' : 'warn', `circuit ${state}`, { source });
+    },
+  };
+
+  return { registry, plugin, hooks, ready };
+}
