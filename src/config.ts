@@ -62,7 +62,7 @@ export interface GatewayConfig {
 /** Resilience defaults (the environment overrides some). */
 export const DEFAULT_RESILIENCE: ResilienceConfig = {
   requestDeadlineMs: 10_000,
-  retries: 2,
+  retries: 4,
   retryBaseDelayMs: 100,
   retryMaxDelayMs: 2_000,
   retryAfterMaxMs: 5_000,
@@ -120,7 +120,7 @@ const environment = z.object({
   CSRF_PREVENTION: flag(true),
   FEDERATION_SUBGRAPH: flag(false),
   REQUEST_DEADLINE_MS: positiveInt(10_000, 600_000),
-  UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(4),
   RETRY_AFTER_MAX_MS: positiveInt(5_000, 600_000),
   BREAKER_FAILURES: positiveInt(5, 1000),
   BREAKER_COOLDOWN_MS: positiveInt(5_000, 600_000),

@@ -107,7 +107,7 @@ describe('session loaders', () => {
       upstreamStatus: 500,
     });
     expect(response.body.errors?.[0]?.path).toEqual(['nodes', 1]);
-    // Two retries for the failing id, one GET each for the others.
-    expect(h.emulator.switchboard.count('GET /v1/sessions/:id')).toBe(5);
+    // Four retries for the failing id, one GET each for the others.
+    expect(h.emulator.switchboard.count('GET /v1/sessions/:id')).toBe(7);
   });
 });

@@ -64,6 +64,11 @@ export class Switchboard {
     return this.counters.get(route) ?? 0;
   }
 
+  /** Requests of `route` in progress now (a client that gave up closes its request). */
+  inFlightNow(route: string): number {
+    return this.inFlight.get(route) ?? 0;
+  }
+
   /** The most requests of `route` in progress at once since the last reset. */
   maxInFlight(route: string): number {
     return this.peaks.get(route) ?? 0;

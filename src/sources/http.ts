@@ -116,31 +116,37 @@ export class UpstreamHttp {
    * @throws RequestAbortedError when the caller's signal aborts
    */
   async send(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
+    if (call.signal.aborted) throw new RequestAbortedError();
+    if (!this.breaker.allow()) {
+      this.options.onCall?.({ source: this.source, route: request.route, status: 'circuit-open', durationMs: 0 });
+      throw new UpstreamError(
+        this.source,
+        'UPSTREAM_UNAVAILABLE',
+        `${SOURCE_LABEL[this.source]} is failing; calls to it are paused for a few seconds.`,
+        null,
+        this.breaker.retryInMs(),
+      );
+    }
+    // The breaker judges whole calls (after their retries): noise that a retry absorbs is no outage.
+    try {
+      const answer = await this.sendWithRetries(call, request);
+      this.breaker.success();
+      return answer;
+    } catch (error) {
+      if (error instanceof UpstreamError && error.code === 'UPSTREAM_UNAVAILABLE') this.breaker.failure();
+      else if (error instanceof UpstreamError) this.breaker.success();
+      else this.breaker.abandon();
+      throw error;
+    }
+  }
+
+  private async sendWithRetries(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
     this.retryBudget.deposit();
     for (let attempt = 0; ; attempt++) {
-      if (call.signal.aborted) throw new RequestAbortedError();
-      if (!this.breaker.allow()) {
-        this.options.onCall?.({ source: this.source, route: request.route, status: 'circuit-open', durationMs: 0 });
-        throw new UpstreamError(
-          this.source,
-          'UPSTREAM_UNAVAILABLE',
-          `${SOURCE_LABEL[this.source]} is failing; calls to it are paused for a few seconds.`,
-          null,
-          this.breaker.retryInMs(),
-        );
-      }
       try {
-        const answer = await this.attempt(call, request);
-        this.breaker.success();
-        return answer;
+        return await this.attempt(call, request);
       } catch (error) {
-        if (!(error instanceof UpstreamError)) {
-          this.breaker.success();
-          throw error;
-        }
-        // Only availability failures open the breaker; 4xx answers prove the upstream is up.
-        if (error.code === 'UPSTREAM_UNAVAILABLE') this.breaker.failure();
-        else this.breaker.success();
+        if (!(error instanceof UpstreamError)) throw error;
         const delay = this.retryDelay(call, request, error, attempt);
         if (delay === null) throw error;
         call.budget.retriesLeft -= 1;

@@ -6,7 +6,7 @@
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface BreakerPolicy {
-  /** Consecutive availability failures (5xx, timeout, reset, unreadable answer) that open it. */
+  /** Consecutive failed calls (5xx, timeout, reset or unreadable answer, after retries) that open it. */
   readonly failureThreshold: number;
   /** How long it stays open before letting one probe through. */
   readonly cooldownMs: number;
@@ -54,6 +54,11 @@ export class CircuitBreaker {
     this.failures = 0;
     this.probing = false;
     if (this.current !== 'closed') this.set('closed');
+  }
+
+  /** A call ended without a verdict (the client went away): free the probe slot. */
+  abandon(): void {
+    this.probing = false;
   }
 
   failure(): void {
