@@ -67,8 +67,11 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     deadline.unref();
+    // Keep-alive connections turn idle as their last response is sent: close them then.
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     server.close(async () => {
       clearTimeout(deadline);
+      clearInterval(idle);
       await gateway.close();
       await emulator?.close();
       log('info', 'stopped');

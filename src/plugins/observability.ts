@@ -1,4 +1,4 @@
-import type { ExecutionResult } from 'graphql';
+import { type DocumentNode, type ExecutionResult, getOperationAST } from 'graphql';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GraphQLContext } from '../context.js';
 import { log } from '../log.js';
@@ -82,7 +82,13 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     return name;
   };
 
-  const records = new WeakMap<Request, RequestRecord>();
+  // Keyed by the Node request where there is one: the Fetch Request object Yoga hands to later
+  // hooks is not always the one `onRequest` saw.
+  const records = new WeakMap<object, RequestRecord>();
+  const keyOf = (request: Request, server: unknown): object =>
+    typeof server === 'object' && server !== null && 'req' in server && typeof server.req === 'object' && server.req
+      ? server.req
+      : request;
 
   const ready = () => {
     const sources = health();
@@ -98,10 +104,12 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
       request,
       url,
       endResponse,
+      serverContext,
     }: {
       request: Request;
       url: URL;
       endResponse: (response: Response) => void;
+      serverContext: unknown;
     }) {
       switch (url.pathname) {
         case '/healthz':
@@ -117,17 +125,26 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
             new Response(await registry.metrics(), { status: 200, headers: { 'content-type': registry.contentType } }),
           );
         default:
-          records.set(request, { started: performance.now(), operation: 'anonymous', context: null, codes: [] });
+          records.set(keyOf(request, serverContext), {
+            started: performance.now(),
+            operation: 'anonymous',
+            context: null,
+            codes: [],
+          });
       }
     },
     onExecute({
       args,
     }: {
-      args: { contextValue: GraphQLContext & { request?: Request }; operationName?: string | null };
+      args: {
+        contextValue: GraphQLContext & { request: Request };
+        operationName?: string | null;
+        document: DocumentNode;
+      };
     }) {
-      const record = args.contextValue.request ? records.get(args.contextValue.request) : undefined;
+      const record = records.get(keyOf(args.contextValue.request, args.contextValue));
       if (record) {
-        record.operation = operationLabel(args.operationName);
+        record.operation = operationLabel(getOperationAST(args.document, args.operationName)?.name?.value);
         record.context = args.contextValue;
       }
       return {
@@ -137,8 +154,8 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
         },
       };
     },
-    onResponse({ request, response }: { request: Request; response: Response }) {
-      const record = records.get(request);
+    onResponse({ request, response, serverContext }: { request: Request; response: Response; serverContext: unknown }) {
+      const record = records.get(keyOf(request, serverContext));
       if (!record) return;
       const seconds = (performance.now() - record.started) / 1000;
       requests.inc({ operation: record.operation, status: String(response.status) });
