@@ -53,8 +53,10 @@ export async function serveUpstream(
   switchboard: Switchboard,
   port = 0,
 ): Promise<RunningUpstream> {
+  // One per upstream: any write to it drops the whole cache (simple and safe).
+  const answerCache = new Map<string, SentAnswer>();
   const server = createServer((req, res) => {
-    handle(emulation, switchboard, req, res).catch(() => {
+    handle(emulation, switchboard, answerCache, req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
@@ -76,6 +78,7 @@ export async function serveUpstream(
 async function handle(
   emulation: UpstreamEmulation,
   switchboard: Switchboard,
+  answerCache: Map<string, SentAnswer>,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -128,10 +131,31 @@ async function handle(
       return;
     }
   }
+  // Serialized GET answers are reused until a write: the emulator must not be the bottleneck
+  // of a benchmark. Faulted requests never use or fill the cache.
+  const cacheKey = method === 'GET' && !fault ? `${tenant.name} ${req.url}` : null;
+  const cached = cacheKey ? answerCache.get(cacheKey) : undefined;
+  if (cached) {
+    res.writeHead(cached.status, cached.headers).end(cached.payload);
+    return;
+  }
+  if (method !== 'GET') answerCache.clear();
   let answer = emulation.handle({ match, query: url.searchParams, body, tenant });
   if (fault && answer.json !== undefined) answer = rewrite(emulation, fault, answer);
-  send(res, answer);
+  const sent = send(res, answer);
+  if (cacheKey && answer.status === 200) {
+    if (answerCache.size > 5_000) answerCache.clear();
+    answerCache.set(cacheKey, sent);
+  }
 }
+
+interface SentAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly payload: string | undefined;
+}
+
+
 
 function faultAnswer(emulation: UpstreamEmulation, fault: FaultRule): Answer {
   const status = fault.status ?? 500;
@@ -156,7 +180,7 @@ function rewrite(emulation: UpstreamEmulation, fault: FaultRule, answer: Answer)
   return { ...answer, json };
 }
 
-function send(res: ServerResponse, answer: Answer): void {
+function send(res: ServerResponse, answer: Answer): SentAnswer {
   const headers: Record<string, string> = { ...answer.headers };
   let payload: string | undefined;
   if (answer.json !== undefined) {
@@ -168,6 +192,7 @@ function send(res: ServerResponse, answer: Answer): void {
   }
   res.writeHead(answer.status, headers);
   res.end(payload);
+  return { status: answer.status, headers, payload };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
