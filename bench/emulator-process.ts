@@ -1,0 +1,46 @@
+import { createServer } from 'node:http';
+import { type FaultRule, startEmulator } from '../src/emulator/index.js';
+
+/**
+ * The emulator as its own process for the benchmark, with a small control port:
+ * GET /counts, POST /reset, POST /fault (a FaultRule as JSON), POST /clear.
+ * Prints one JSON line with its URLs.
+ */
+const emulator = await startEmulator();
+const control = createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk: Buffer) => {
+    body += chunk.toString();
+  });
+  req.on('end', () => {
+    const reply = (value: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+    if (req.url === '/counts') return reply(emulator.switchboard.counts());
+    if (req.url === '/reset') {
+      emulator.switchboard.reset();
+      return reply({ ok: true });
+    }
+    if (req.url === '/clear') {
+      emulator.switchboard.clearFaults();
+      return reply({ ok: true });
+    }
+    if (req.url === '/fault') {
+      const rule: FaultRule = JSON.parse(body);
+      emulator.switchboard.inject(rule);
+      return reply({ ok: true });
+    }
+    res.writeHead(404).end();
+    return undefined;
+  });
+});
+await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+const address = control.address();
+const port = typeof address === 'object' && address ? address.port : 0;
+const acme = emulator.tenants.get('acme');
+process.stdout.write(
+  `${JSON.stringify({
+    factoryUrl: emulator.factoryUrl,
+    everrunsUrl: emulator.everrunsUrl,
+    controlUrl: `http://127.0.0.1:${port}`,
+    everrunsIds: acme?.everrunsSessions.slice(0, 20).map((s) => s.json.id),
+  })}\n`,
+);

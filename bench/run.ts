@@ -1,0 +1,210 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { DEMO_KEYS } from '../src/emulator/index.js';
+
+/**
+ * `npm run bench`: the emulator, the gateway (production configuration, `npm start`'s entry
+ * point with NODE_ENV=production) and the no-GraphQL floor as separate processes on loopback;
+ * load from another process (autocannon). Per case: warm-up, then RUNS runs with the targets
+ * interleaved; medians are reported, with upstream calls per request (emulator counters), CPU
+ * of each process and the gateway's peak RSS (VmHWM).
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ONLY = process.env.BENCH_CASES?.split(',');
+const root = new URL('..', import.meta.url).pathname;
+const TSX = `${root}node_modules/.bin/tsx`;
+const children: ChildProcess[] = [];
+
+function start(args: string[], env: Record<string, string>, ready: RegExp, stream: 'stdout' | 'stderr') {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise<{ child: ChildProcess; match: RegExpExecArray }>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`did not start: ${args.join(' ')}\n${seen}`)), 30_000);
+    child[stream]?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (seen.length > 100_000) return;
+      seen += chunk;
+      const match = ready.exec(seen);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${seen}`)));
+  });
+}
+
+/** CPU seconds (user + system) of a process so far. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}
+
+function peakRssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Math.round(Number(match?.[1] ?? 0) / 102.4) / 10;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+const emulator = await start(['bench/emulator-process.ts'], {}, /^(\{.*\})\n/m, 'stdout');
+const info = JSON.parse(emulator.match[1] ?? '{}') as { factoryUrl: string; everrunsUrl: string; controlUrl: string; everrunsIds: string[] };
+const upstreamEnv = {
+  FACTORY_BASE_URL: info.factoryUrl,
+  FACTORY_API_KEY: DEMO_KEYS.acme.factory,
+  EVERRUNS_BASE_URL: info.everrunsUrl,
+  EVERRUNS_API_KEY: DEMO_KEYS.acme.everruns,
+};
+const gateway = await start(['src/main.ts'], { ...upstreamEnv, NODE_ENV: 'production', PORT: '0' }, /at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
+const floor = await start(['bench/floor.ts'], upstreamEnv, /floor at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
+// Drain their logs so a full pipe never blocks them.
+for (const child of children) {
+  child.stdout?.resume();
+  child.stderr?.resume();
+}
+const targets = { gateway: { url: gateway.match[1] ?? '', pid: gateway.child.pid }, floor: { url: floor.match[1] ?? '', pid: floor.child.pid } };
+
+const control = async (path: string, body?: unknown) =>
+  (await fetch(`${info.controlUrl}${path}`, { method: body === undefined && path === '/counts' ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) })).json();
+
+const LIST_FIELDS = 'sourceId title upstreamStatus createdAt updatedAt model tokenUsage { inputTokens outputTokens }';
+const FACTORY = `factorySessions(first: $first) { edges { node { ${LIST_FIELDS} computerId messageCount } } }`;
+const EVERRUNS = `everrunsSessions(first: $first) { edges { node { ${LIST_FIELDS} agentId } } }`;
+const ids = info.everrunsIds.map((id) => Buffer.from(`EverrunsSession:${id}`).toString('base64'));
+const NODES = 'query E($ids: [ID!]!) { nodes(ids: $ids) { ... on Session { sourceId title upstreamStatus createdAt } } }';
+
+interface Case {
+  readonly name: string;
+  readonly label: string;
+  readonly body: { query: string; variables: Record<string, unknown> };
+  /** Floor target's case, or null when only the gateway runs (d compares with the floor of c). */
+  readonly floor: string | null;
+  readonly connections: readonly number[];
+  readonly latencyMs?: number;
+  readonly floorRows?: { query: string; variables: Record<string, unknown> };
+}
+
+const cases: Case[] = [
+  { name: 'b', label: 'factorySessions(first: 50)', body: { query: `query B($first: Int) { ${FACTORY} }`, variables: { first: 50 } }, floor: 'b', connections: [20, 1] },
+  { name: 'bv', label: 'factorySessions(first: 31..50)', body: { query: `query BV($first: Int) { ${FACTORY} }`, variables: { first: 50 } }, floor: 'bv', connections: [20, 1] },
+  { name: 'c', label: 'factory + everruns (first: 50)', body: { query: `query C($first: Int) { ${FACTORY} ${EVERRUNS} }`, variables: { first: 50 } }, floor: 'c', connections: [20, 1] },
+  {
+    name: 'd',
+    label: 'sessions(first: 50) (merged feed)',
+    body: { query: `query D { sessions(first: 50) { edges { node { __typename ${LIST_FIELDS} ... on FactorySession { computerId messageCount } ... on EverrunsSession { agentId } } } } }`, variables: {} },
+    floor: null,
+    connections: [20, 1],
+  },
+  { name: 'e20', label: 'nodes: 20 distinct ids', body: { query: NODES, variables: { ids } }, floor: 'e', connections: [20, 1] },
+  { name: 'e1', label: 'nodes: 1 id x 20', body: { query: NODES, variables: { ids: Array(20).fill(ids[0]) } }, floor: 'e', connections: [20, 1] },
+  { name: 'f', label: '(c) with 50 ms upstream latency', body: { query: `query C($first: Int) { ${FACTORY} ${EVERRUNS} }`, variables: { first: 50 } }, floor: 'f', connections: [1], latencyMs: 50 },
+];
+
+interface Measure {
+  rps: number;
+  p50: number;
+  p99: number;
+  upstreamPerRequest: number;
+  cpuTarget: number;
+  cpuEmulator: number;
+  errors: number;
+}
+
+async function measure(target: keyof typeof targets, name: string, body: Case['body'], connections: number, seconds: number): Promise<Measure> {
+  await control('/reset');
+  const pid = targets[target].pid;
+  const cpuBefore = cpuSeconds(pid);
+  const emulatorBefore = cpuSeconds(emulator.child.pid);
+  const started = performance.now();
+  // Asynchronous on purpose: this process must keep draining the servers' log pipes, or a
+  // gateway blocked on a full stderr pipe is what gets measured.
+  const load = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/load.ts', targets[target].url, name, String(connections), String(seconds), JSON.stringify(body)],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  load.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  await new Promise((resolve) => load.once('exit', resolve));
+  const wall = (performance.now() - started) / 1000;
+  const result = JSON.parse(out.trim().split('\n').pop() ?? '{}');
+  const counts = (await control('/counts')) as Record<string, number>;
+  const upstream = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  return {
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    upstreamPerRequest: result.total ? upstream / result.total : 0,
+    cpuTarget: ((cpuSeconds(pid) - cpuBefore) / wall) * 100,
+    cpuEmulator: ((cpuSeconds(emulator.child.pid) - emulatorBefore) / wall) * 100,
+    errors: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+const rows: Record<string, unknown>[] = [];
+const floorRps = new Map<string, number>();
+console.log(`sessiongraph bench: ${cpus().length} cores, ${cpus()[0]?.model ?? ''}, Node ${process.version}, ${RUNS} runs of ${SECONDS}s per case and target, medians`);
+for (const bench of cases) {
+  if (ONLY && !ONLY.includes(bench.name)) continue;
+  await control('/clear');
+  if (bench.latencyMs) await control('/fault', { route: '*', delayMs: bench.latencyMs });
+  for (const connections of bench.connections) {
+    const runs: Record<string, Measure[]> = { gateway: [], floor: [] };
+    const order: (keyof typeof targets)[] = bench.floor ? ['gateway', 'floor'] : ['gateway'];
+    for (const target of order) await measure(target, bench.floor ?? bench.name, bench.body, connections, 1); // warm-up
+    for (let run = 0; run < RUNS; run++) {
+      for (const target of run % 2 ? [...order].reverse() : order) {
+        runs[target]?.push(await measure(target, target === 'floor' ? (bench.floor ?? bench.name) : bench.name, bench.body, connections, SECONDS));
+      }
+    }
+    for (const target of order) {
+      const list = runs[target] ?? [];
+      const row = {
+        case: bench.name,
+        label: bench.label,
+        connections,
+        target,
+        rps: Math.round(median(list.map((m) => m.rps))),
+        p50: median(list.map((m) => m.p50)),
+        p99: median(list.map((m) => m.p99)),
+        upstreamPerRequest: Math.round(median(list.map((m) => m.upstreamPerRequest)) * 100) / 100,
+        cpuTarget: Math.round(median(list.map((m) => m.cpuTarget))),
+        cpuEmulator: Math.round(median(list.map((m) => m.cpuEmulator))),
+        errors: list.reduce((sum, m) => sum + m.errors, 0),
+        gatewayPeakRssMb: peakRssMb(targets.gateway.pid),
+        ratioToFloor: null as number | null,
+      };
+      if (target === 'floor') floorRps.set(`${bench.name}:${connections}`, row.rps);
+      rows.push(row);
+    }
+    const gatewayRow = rows.findLast((r) => r.case === bench.name && r.connections === connections && r.target === 'gateway');
+    const floorOf = bench.floor ? floorRps.get(`${bench.name}:${connections}`) : floorRps.get(`c:${connections}`);
+    if (gatewayRow && floorOf) gatewayRow.ratioToFloor = Math.round((Number(gatewayRow.rps) / floorOf) * 100) / 100;
+    for (const row of rows.filter((r) => r.case === bench.name && r.connections === connections)) console.log(JSON.stringify(row));
+  }
+}
+await control('/clear');
+
+console.log('\n| case | conns | target | req/s | p50 ms | p99 ms | upstream/req | CPU % | emulator CPU % | ratio to floor |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) {
+  console.log(`| ${r.case} ${r.label} | ${r.connections} | ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.upstreamPerRequest} | ${r.cpuTarget} | ${r.cpuEmulator} | ${r.ratioToFloor ?? ''} |`);
+}
+console.log(`\ngateway peak RSS (VmHWM): ${peakRssMb(targets.gateway.pid)} MB`);
+for (const child of children) child.kill('SIGTERM');
+process.exit(0);
