@@ -55,6 +55,8 @@ export interface GatewayConfig {
   /** Refuse browser requests that could be forged cross-site (Yoga's CSRF prevention). */
   readonly csrfPrevention: boolean;
   readonly production: boolean;
+  /** Execute with graphql-jit (compiled queries) instead of graphql-js. */
+  readonly jit: boolean;
   readonly resilience: ResilienceConfig;
   readonly limits: QueryLimits;
 }
@@ -118,6 +120,7 @@ const environment = z.object({
   GRAPHIQL: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).optional(),
   INTROSPECTION: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).optional(),
   CSRF_PREVENTION: flag(true),
+  GRAPHQL_JIT: flag(true),
   FEDERATION_SUBGRAPH: flag(false),
   REQUEST_DEADLINE_MS: positiveInt(10_000, 600_000),
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(4),
@@ -170,6 +173,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       csrfPrevention: e.CSRF_PREVENTION,
       subgraph: e.FEDERATION_SUBGRAPH,
       production,
+      jit: e.GRAPHQL_JIT,
       resilience: {
         ...DEFAULT_RESILIENCE,
         requestDeadlineMs: e.REQUEST_DEADLINE_MS,

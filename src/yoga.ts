@@ -1,3 +1,4 @@
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
@@ -7,7 +8,7 @@ import { graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
 import { log } from './log.js';
 import { createObservability } from './plugins/observability.js';
 import { requestGuards } from './plugins/request-guards.js';
-import { exposeError } from './schema/errors.js';
+import { exposeError, located, normalizeError, rootCause } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
 import { createEverrunsClient } from './sources/everruns/client.js';
 import { createFactoryClient } from './sources/factory/client.js';
@@ -91,6 +92,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     renderGraphiQL: renderLocalGraphiQL,
     context: ({ request }) => createContext(upstreams, config, request),
     plugins: [
+      // Compiled execution: the resolvers are the same, the per-field overhead of graphql-js is not.
+      ...(config.jit ? [useGraphQlJit()] : []),
       observability.plugin,
       ...requestGuards(config),
       {
@@ -113,9 +116,11 @@ export function createGateway(config: GatewayConfig): Gateway {
         // Appends the errors of fields that answered partially (see `reportPartialFailure`).
         onExecute: ({ args }: { args: { contextValue: GraphQLContext } }) => ({
           onExecuteDone: ({ result, setResult }: ExecuteDone) => {
+            if (Symbol.asyncIterator in result) return;
             const extra = args.contextValue.partialErrors;
-            if (extra.length === 0 || Symbol.asyncIterator in result) return;
-            setResult({ ...result, errors: [...(result.errors ?? []), ...extra] });
+            // graphql-jit's errors are not graphql-js GraphQLErrors: Yoga would take them for crashes.
+            const errors = [...(result.errors ?? []).map(normalizeError), ...extra];
+            if (errors.length > 0) setResult({ ...result, errors });
           },
         }),
       },
@@ -125,13 +130,7 @@ export function createGateway(config: GatewayConfig): Gateway {
       // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
       maskError(error, message) {
         const exposed = exposeError(rootCause(error));
-        if (exposed && error instanceof GraphQLError) {
-          return new GraphQLError(exposed.message, {
-            nodes: error.nodes,
-            path: error.path,
-            extensions: exposed.extensions,
-          });
-        }
+        if (exposed) return located(error, exposed.message, exposed.extensions);
         // Yoga's own request errors (bad JSON, bad method...) are safe as they are.
         if (error instanceof GraphQLError && !error.originalError) return error;
         log('error', 'unexpected error in a resolver', { error: describe(error) });
@@ -147,13 +146,6 @@ export function createGateway(config: GatewayConfig): Gateway {
       await Promise.all([factoryHttp?.close(), everrunsHttp?.close()]);
     },
   };
-}
-
-/** The innermost cause: graphql-js and Yoga may each wrap a resolver's error once. */
-function rootCause(error: unknown): unknown {
-  let cause = error;
-  while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
-  return cause;
 }
 
 function describe(error: unknown): string {

@@ -41,6 +41,7 @@ export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig>
     csrfPrevention: true,
     subgraph: false,
     production: false,
+    jit: process.env.GRAPHQL_JIT !== 'false',
     resilience: DEFAULT_RESILIENCE,
     limits: DEFAULT_LIMITS,
     ...overrides,

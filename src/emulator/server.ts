@@ -155,8 +155,6 @@ interface SentAnswer {
   readonly payload: string | undefined;
 }
 
-
-
 function faultAnswer(emulation: UpstreamEmulation, fault: FaultRule): Answer {
   const status = fault.status ?? 500;
   const base =

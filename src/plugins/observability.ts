@@ -2,6 +2,7 @@ import { type DocumentNode, type ExecutionResult, getOperationAST } from 'graphq
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GraphQLContext } from '../context.js';
 import { log } from '../log.js';
+import { errorCode } from '../schema/errors.js';
 import type { SourceName } from '../sources/errors.js';
 import type { UpstreamCallInfo } from '../sources/http.js';
 import type { BreakerState } from '../sources/resilience.js';
@@ -150,7 +151,7 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
       return {
         onExecuteDone({ result }: { result: ExecutionResult | AsyncIterable<ExecutionResult> }) {
           if (!record || Symbol.asyncIterator in result) return;
-          for (const error of result.errors ?? []) record.codes.push(String(error.extensions?.code ?? 'UNKNOWN'));
+          for (const error of result.errors ?? []) record.codes.push(errorCode(error));
         },
       };
     },

@@ -5,6 +5,31 @@ import type { GraphQLContext } from '../context.js';
 import { RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError } from '../sources/errors.js';
 import { builder } from './builder.js';
 
+/** The `extensions.code` a client will see for an error from either executor (before masking). */
+export function errorCode(error: unknown): string {
+  const own = codeOf(error);
+  if (own) return own;
+  let cause = error;
+  while (
+    typeof cause === 'object' &&
+    cause !== null &&
+    'originalError' in cause &&
+    cause.originalError instanceof Error
+  ) {
+    cause = cause.originalError;
+  }
+  const exposed = exposeError(cause);
+  if (exposed && typeof exposed.extensions.code === 'string') return exposed.extensions.code;
+  return codeOf(cause) ?? 'INTERNAL_SERVER_ERROR';
+}
+
+/** `extensions.code` of a GraphQLError; graphql-jit's errors pass `instanceof` but may lack `extensions`. */
+function codeOf(error: unknown): string | undefined {
+  if (!(error instanceof GraphQLError)) return undefined;
+  const extensions: GraphQLError['extensions'] | undefined = error.extensions;
+  return typeof extensions?.code === 'string' ? extensions.code : undefined;
+}
+
 /** A `BAD_USER_INPUT` error for an argument, with a message that says what is allowed. */
 export function badInput(message: string, argument?: string): GraphQLError {
   return new GraphQLError(message, {
@@ -184,4 +209,59 @@ export function mutationErrors() {
       description: 'The payload on success, or a typed error: ValidationError, NotFoundError or UpstreamError.',
     },
   };
+}
+
+/** The innermost cause: graphql-js, graphql-jit and Yoga may each wrap a resolver's error. */
+export function rootCause(error: unknown): unknown {
+  let cause = error;
+  while (
+    typeof cause === 'object' &&
+    cause !== null &&
+    'originalError' in cause &&
+    cause.originalError instanceof Error
+  ) {
+    cause = cause.originalError;
+  }
+  return cause;
+}
+
+/**
+ * A client-safe copy of a located error, from either executor: graphql-jit's errors are not
+ * graphql-js GraphQLErrors and carry `locations` instead of AST nodes.
+ */
+export function located(error: unknown, message: string, extensions: Record<string, unknown>): GraphQLError {
+  const from = error instanceof GraphQLError ? error : null;
+  const path =
+    typeof error === 'object' && error !== null && 'path' in error && Array.isArray(error.path)
+      ? error.path
+      : undefined;
+  const copy = new GraphQLError(message, {
+    nodes: from?.nodes,
+    source: from?.source,
+    positions: from?.positions,
+    path: from?.path ?? path,
+    extensions,
+  });
+  const locations = typeof error === 'object' && error !== null && 'locations' in error ? error.locations : undefined;
+  if (copy.locations === undefined && Array.isArray(locations)) {
+    Object.defineProperty(copy, 'locations', { value: locations, enumerable: true });
+  }
+  return copy;
+}
+
+/**
+ * A graphql-js GraphQLError for an error from either executor: expected errors become their
+ * client-safe copy, anything else keeps its cause so that masking hides it.
+ */
+export function normalizeError(error: unknown): GraphQLError {
+  const cause = rootCause(error);
+  const exposed = exposeError(cause);
+  if (exposed) return located(error, exposed.message, exposed.extensions);
+  if (error instanceof GraphQLError) return error;
+  const copy = located(error, error instanceof Error ? error.message : String(error), {});
+  return new GraphQLError(copy.message, {
+    path: copy.path,
+    originalError: cause instanceof Error ? cause : undefined,
+    extensions: {},
+  });
 }
