@@ -236,9 +236,8 @@ export function located(error: unknown, message: string, extensions: Record<stri
       ? error.path
       : undefined;
   const copy = new GraphQLError(message, {
+    // Nodes only: Yoga's cached documents may lack the source that positions would need.
     nodes: from?.nodes,
-    source: from?.source,
-    positions: from?.positions,
     path: from?.path ?? path,
     extensions,
   });
