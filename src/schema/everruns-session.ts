@@ -9,7 +9,7 @@ import { builder } from './builder.js';
 import { badInput, mutationErrors, notFoundAs, reportInvalidItems, validateInput } from './errors.js';
 import { registerFeedSource } from './feed.js';
 import { decodeGlobalId, registerNodeType } from './node.js';
-import { decodeCursor, type EverrunsCursor, encodeCursor, everrunsCursor, pageSize } from './paging.js';
+import { decodeCursor, type EverrunsCursor, encodeCursor, everrunsCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
 
 const EverrunsCapability = builder.objectRef<EverrunsCapabilityPayload>('EverrunsCapability').implement({
@@ -161,16 +161,15 @@ builder.queryField('everrunsSessions', (t) =>
             pageSize(args.first, 'first'),
             agentId,
           );
-      const edges = read.items.map((item) => ({ cursor: cursorOf(item.position, agentId), node: item.session }));
       return {
         totalCount: read.total,
-        edges,
-        pageInfo: {
-          hasNextPage: backward ? read.hasMore : read.hasMore,
-          hasPreviousPage: backward ? read.startOffset > 0 : args.after != null,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges[edges.length - 1]?.cursor ?? null,
-        },
+        ...lazyConnection(
+          read.items,
+          (item) => item.session,
+          (item) => cursorOf(item.position, agentId),
+          read.hasMore,
+          backward ? read.startOffset > 0 : args.after != null,
+        ),
       };
     },
   }),

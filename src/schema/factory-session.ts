@@ -12,7 +12,7 @@ import { builder } from './builder.js';
 import { badInput, mutationErrors, reportInvalidItems, validateInput } from './errors.js';
 import { registerFeedSource } from './feed.js';
 import { registerNodeType } from './node.js';
-import { decodeCursor, encodeCursor, type FactoryCursor, factoryCursor, pageSize } from './paging.js';
+import { decodeCursor, encodeCursor, type FactoryCursor, factoryCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
 
 interface MetadataEntry {
@@ -207,16 +207,13 @@ builder.queryField('factorySessions', (t) =>
       }
       const start = after ? { cursor: after.c, consumed: after.n, key: { micros: after.t, id: after.i } } : null;
       const read = await readFactory(factoryLister(context, info), start, first, computerId);
-      const edges = read.items.map((item) => ({ cursor: cursorOf(item.position, computerId), node: item.session }));
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: read.hasMore,
-          hasPreviousPage: after !== null,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges[edges.length - 1]?.cursor ?? null,
-        },
-      };
+      return lazyConnection(
+        read.items,
+        (item) => item.session,
+        (item) => cursorOf(item.position, computerId),
+        read.hasMore,
+        after !== null,
+      );
     },
   }),
 );

@@ -74,3 +74,41 @@ export function decodeCursor<S extends z.ZodType>(
   }
   return parsed.data;
 }
+
+/** An edge whose cursor is encoded only when a client selects it (then once). */
+export class LazyEdge<N> {
+  private encoded: string | undefined;
+  constructor(
+    readonly node: N,
+    private readonly encode: () => string,
+  ) {}
+
+  get cursor(): string {
+    this.encoded ??= this.encode();
+    return this.encoded;
+  }
+}
+
+/** A connection page whose cursors (edges and pageInfo alike) are encoded on demand. */
+export function lazyConnection<I, N>(
+  items: readonly I[],
+  node: (item: I) => N,
+  cursor: (item: I) => string,
+  hasNextPage: boolean,
+  hasPreviousPage: boolean,
+) {
+  const edges = items.map((item) => new LazyEdge(node(item), () => cursor(item)));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage,
+      get startCursor(): string | null {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor(): string | null {
+        return edges[edges.length - 1]?.cursor ?? null;
+      },
+    },
+  };
+}

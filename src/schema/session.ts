@@ -5,7 +5,7 @@ import type { SessionRecord } from '../sources/session.js';
 import { builder } from './builder.js';
 import { badInput, reportPartialFailure } from './errors.js';
 import { allFeedSources, type FeedFilter, filterDigest, gatewayKeeps } from './feed.js';
-import { decodeCursor, encodeCursor, pageSize } from './paging.js';
+import { decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import type { DateTimeInput } from './scalars.js';
 
 /** Normalised token counts, whichever source they came from. */
@@ -283,24 +283,18 @@ builder.queryField('sessions', (t) =>
       }
       for (const failure of page.failures) reportPartialFailure(context, failure, info);
       const encoders = new Map(sources.map((source) => [source.source, source]));
-      const edges = page.edges.map((edge) => {
+      const cursorOf = (edge: (typeof page.edges)[number]) => {
         const positions: Record<string, unknown> = {};
         for (const [name, state] of edge.states) {
           positions[name] = state === null || state === 'done' ? state : encoders.get(name)?.encode(state);
         }
-        return { cursor: encodeCursor({ v: 1, k: 'm', h: digest, p: positions }), node: edge.session };
-      });
+        return encodeCursor({ v: 1, k: 'm', h: digest, p: positions });
+      };
       const only = lanes.length === 1 ? lanes[0] : undefined;
       return {
         totalCount: only && keep === null && filter.createdAfter === null ? only.total : null,
         unavailableSources: page.failures.map((failure) => failure.source),
-        edges,
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: after !== null,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges[edges.length - 1]?.cursor ?? null,
-        },
+        ...lazyConnection(page.edges, (edge) => edge.session, cursorOf, page.hasNextPage, after !== null),
       };
     },
   }),
