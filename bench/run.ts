@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { DEMO_KEYS } from '../src/emulator/index.js';
@@ -17,8 +17,8 @@ const root = new URL('..', import.meta.url).pathname;
 const TSX = `${root}node_modules/.bin/tsx`;
 const children: ChildProcess[] = [];
 
-function start(args: string[], env: Record<string, string>, ready: RegExp, stream: 'stdout' | 'stderr') {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+function start(args: string[], env: Record<string, string>, ready: RegExp, stream: 'stdout' | 'stderr', flags = ['--import', 'tsx']) {
+  const child = spawn(process.execPath, [...flags, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,7 +68,15 @@ const upstreamEnv = {
   EVERRUNS_BASE_URL: info.everrunsUrl,
   EVERRUNS_API_KEY: DEMO_KEYS.acme.everruns,
 };
-const gateway = await start(['src/main.ts'], { ...upstreamEnv, NODE_ENV: 'production', PORT: '0' }, /at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
+// `npm start`'s command (package.json): the esbuild output on plain Node, in production mode.
+execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+const gateway = await start(
+  ['dist/main.js'],
+  { ...upstreamEnv, NODE_ENV: 'production', PORT: '0' },
+  /at (http:\/\/127\.0\.0\.1:\d+\/graphql)/,
+  'stderr',
+  ['--max-semi-space-size=32', '--enable-source-maps'],
+);
 const floor = await start(['bench/floor.ts'], upstreamEnv, /floor at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
 // Drain their logs so a full pipe never blocks them.
 for (const child of children) {

@@ -1,8 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const TSX = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
-const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
+const ROOT = new URL('..', import.meta.url).pathname;
+const MAIN = `${ROOT}dist/main.js`;
+// `npm start` is `npm run build` then this command (see package.json).
+const START = ['--max-semi-space-size=32', '--enable-source-maps', MAIN];
+
+beforeAll(() => {
+  execFileSync(process.execPath, [`${ROOT}scripts/build.mjs`], { cwd: ROOT });
+});
 
 interface Started {
   readonly child: ChildProcess;
@@ -12,7 +18,7 @@ interface Started {
 
 /** Starts `src/main.ts` as `npm start` does, on an ephemeral port, and waits for it to listen. */
 function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(TSX, [MAIN], {
+  const child = spawn(process.execPath, START, {
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,7 +85,7 @@ describe('npm start (demo mode, over a real socket)', () => {
 
 describe('start-up with a bad environment', () => {
   it('exits 1 with one line naming the variable', async () => {
-    const child = spawn(TSX, [MAIN], {
+    const child = spawn(process.execPath, START, {
       env: { PATH: process.env.PATH ?? '', PORT: 'eighty' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
