@@ -9,7 +9,7 @@ import { schema, subgraphSchema } from '../src/schema/index.js';
  */
 const outputs = [
   { file: 'schema.graphql', text: `${printSchema(lexicographicSortSchema(schema))}\n` },
-  { file: 'subgraph.graphql', text: `${printSubgraphSchema(lexicographicSortSchema(subgraphSchema))}\n` },
+  { file: 'subgraph.graphql', text: `${printSubgraphSchema(lexicographicSortSchema(subgraphSchema()))}\n` },
 ];
 const check = process.argv.includes('--check');
 let stale = false;

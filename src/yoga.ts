@@ -84,7 +84,7 @@ export function createGateway(config: GatewayConfig): Gateway {
   };
 
   const yoga = createYoga<Record<string, never>, GraphQLContext>({
-    schema: config.subgraph ? subgraphSchema : schema,
+    schema: config.subgraph ? subgraphSchema() : schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: false,

@@ -1,3 +1,4 @@
+import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import './root.js';
 import './scalars.js';
@@ -8,12 +9,20 @@ import './factory-session.js';
 import './everruns-session.js';
 import './federation.js';
 
-/** The schema as an Apollo Federation v2 subgraph (`_service`, `_entities`, `@key`). */
-export const subgraphSchema = builder.toSubGraphSchema({
-  sortSchema: false,
-  linkUrl: 'https://specs.apollo.dev/federation/v2.6',
-  federationDirectives: ['@key', '@shareable'],
-});
-
 /** The gateway's schema as a plain GraphQL API. */
 export const schema = builder.toSchema({ sortSchema: false });
+
+let subgraph: GraphQLSchema | undefined;
+
+/**
+ * The same schema as an Apollo Federation v2 subgraph (`_service`, `_entities`, `@key`).
+ * Built on first use: a gateway serving the plain API does not pay for it.
+ */
+export function subgraphSchema(): GraphQLSchema {
+  subgraph ??= builder.toSubGraphSchema({
+    sortSchema: false,
+    linkUrl: 'https://specs.apollo.dev/federation/v2.6',
+    federationDirectives: ['@key', '@shareable'],
+  });
+  return subgraph;
+}
