@@ -3,7 +3,7 @@ import { type FaultRule, startEmulator } from '../src/emulator/index.js';
 
 /**
  * The emulator as its own process for the benchmark, with a small control port:
- * GET /counts, POST /reset, POST /fault (a FaultRule as JSON), POST /clear.
+ * GET /counts, POST /reset (counters), POST /fault (a FaultRule as JSON), POST /clear.
  * Prints one JSON line with its URLs.
  */
 const emulator = await startEmulator();
@@ -16,7 +16,7 @@ const control = createServer((req, res) => {
     const reply = (value: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
     if (req.url === '/counts') return reply(emulator.switchboard.counts());
     if (req.url === '/reset') {
-      emulator.switchboard.reset();
+      emulator.switchboard.resetCounts();
       return reply({ ok: true });
     }
     if (req.url === '/clear') {

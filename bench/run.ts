@@ -75,7 +75,8 @@ const gateway = await start(
   { ...upstreamEnv, NODE_ENV: 'production', PORT: '0' },
   /at (http:\/\/127\.0\.0\.1:\d+\/graphql)/,
   'stderr',
-  ['--max-semi-space-size=32', '--enable-source-maps'],
+  // BENCH_NODE_FLAGS measures another production setting, e.g. a capped heap.
+  (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=32 --enable-source-maps').split(' ').filter(Boolean),
 );
 const floor = await start(['bench/floor.ts'], upstreamEnv, /floor at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
 // Drain their logs so a full pipe never blocks them.
@@ -166,6 +167,7 @@ async function measure(target: keyof typeof targets, name: string, body: Case['b
 
 const rows: Record<string, unknown>[] = [];
 const floorRps = new Map<string, number>();
+console.log(`gateway flags: ${process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=32 --enable-source-maps'}`);
 console.log(`sessiongraph bench: ${cpus().length} cores, ${cpus()[0]?.model ?? ''}, Node ${process.version}, ${RUNS} runs of ${SECONDS}s per case and target, medians`);
 for (const bench of cases) {
   if (ONLY && !ONLY.includes(bench.name)) continue;

@@ -108,6 +108,13 @@ export class Switchboard {
     this.rules = [];
   }
 
+  /** Clears counters and the request log, keeping faults. */
+  resetCounts(): void {
+    this.counters.clear();
+    this.peaks.clear();
+    this.requests.length = 0;
+  }
+
   /** Clears counters, the request log and faults. */
   reset(): void {
     this.counters.clear();
