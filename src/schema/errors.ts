@@ -9,15 +9,7 @@ import { builder } from './builder.js';
 export function errorCode(error: unknown): string {
   const own = codeOf(error);
   if (own) return own;
-  let cause = error;
-  while (
-    typeof cause === 'object' &&
-    cause !== null &&
-    'originalError' in cause &&
-    cause.originalError instanceof Error
-  ) {
-    cause = cause.originalError;
-  }
+  const cause = rootCause(error);
   const exposed = exposeError(cause);
   if (exposed && typeof exposed.extensions.code === 'string') return exposed.extensions.code;
   return codeOf(cause) ?? 'INTERNAL_SERVER_ERROR';
