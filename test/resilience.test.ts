@@ -64,7 +64,7 @@ describe('retries', () => {
     expect(second).toBeDefined();
     const waited = (second?.at ?? 0) - (first?.at ?? 0);
     expect(waited).toBeGreaterThanOrEqual(990);
-    expect(waited).toBeLessThan(1_500);
+    expect(waited).toBeLessThan(2_500);
   });
 
   it('a Retry-After past the cap is not waited for: the error comes at once', async () => {
@@ -73,7 +73,8 @@ describe('retries', () => {
     const response = await h.query(
       '{ everrunsSessions(first: 2) { totalCount } factorySessions(first: 1) { edges { cursor } } }',
     );
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // Far below the 30 s it asked for (the emulator's count shows no second try).
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(errorCodes(response)).toEqual([
       { path: 'everrunsSessions', code: 'UPSTREAM_RATE_LIMITED', source: 'EVERRUNS' },
     ]);
@@ -120,7 +121,8 @@ describe('hanging upstreams, deadlines and the circuit breaker', () => {
     // Open: answers at once without calling Everruns.
     const started = performance.now();
     const open = await h.query(BOTH);
-    expect(performance.now() - started).toBeLessThan(250);
+    // At once: well under the 300 ms upstream timeout (and no upstream call, below).
+    expect(performance.now() - started).toBeLessThan(280);
     expect(open.body.errors?.[0]?.message).toBe('Everruns is failing; calls to it are paused for a few seconds.');
     expect(h.emulator.switchboard.count('GET /v1/sessions')).toBe(3);
 
@@ -155,11 +157,15 @@ describe('hanging upstreams, deadlines and the circuit breaker', () => {
     }).catch(() => 'aborted');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(h.emulator.switchboard.inFlightNow('GET /v1/sessions')).toBe(1);
+    const aborted = performance.now();
     controller.abort();
     expect(await pending).toBe('aborted');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // Well before the 300 ms upstream timeout: the gateway dropped the call with the client.
+    while (h.emulator.switchboard.inFlightNow('GET /v1/sessions') > 0 && performance.now() - aborted < 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Before the 300 ms upstream timeout could have ended it: the gateway dropped the call with the client.
     expect(h.emulator.switchboard.inFlightNow('GET /v1/sessions')).toBe(0);
+    expect(performance.now() - aborted).toBeLessThan(280);
     await server.close();
   });
 });
@@ -175,7 +181,7 @@ describe('the per-request deadline', () => {
     const response = await h.query(
       '{ factorySessions(first: 2) { edges { cursor } } everrunsSessions(first: 1) { totalCount } }',
     );
-    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(performance.now() - started).toBeLessThan(2_500);
     expect(errorCodes(response)).toEqual([
       { path: 'factorySessions', code: 'UPSTREAM_UNAVAILABLE', source: 'FACTORY' },
     ]);
