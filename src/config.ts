@@ -57,6 +57,8 @@ export interface GatewayConfig {
   readonly production: boolean;
   /** Execute with graphql-jit (compiled queries) instead of graphql-js. */
   readonly jit: boolean;
+  /** Identical upstream GETs in flight for the same credential share one call. */
+  readonly coalesceGets: boolean;
   readonly resilience: ResilienceConfig;
   readonly limits: QueryLimits;
 }
@@ -121,6 +123,7 @@ const environment = z.object({
   INTROSPECTION: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).optional(),
   CSRF_PREVENTION: flag(true),
   GRAPHQL_JIT: flag(true),
+  COALESCE_GETS: flag(true),
   FEDERATION_SUBGRAPH: flag(false),
   REQUEST_DEADLINE_MS: positiveInt(10_000, 600_000),
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(4),
@@ -174,6 +177,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       subgraph: e.FEDERATION_SUBGRAPH,
       production,
       jit: e.GRAPHQL_JIT,
+      coalesceGets: e.COALESCE_GETS,
       resilience: {
         ...DEFAULT_RESILIENCE,
         requestDeadlineMs: e.REQUEST_DEADLINE_MS,

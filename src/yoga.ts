@@ -59,6 +59,7 @@ export function createGateway(config: GatewayConfig): Gateway {
       budgetBurst: 20,
     },
     breaker: { failureThreshold: r.breakerFailures, cooldownMs: r.breakerCooldownMs },
+    coalesce: config.coalesceGets,
     ...hooks,
   };
   factoryHttp = config.factory

@@ -42,6 +42,7 @@ export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig>
     subgraph: false,
     production: false,
     jit: process.env.GRAPHQL_JIT !== 'false',
+    coalesceGets: true,
     resilience: DEFAULT_RESILIENCE,
     limits: DEFAULT_LIMITS,
     ...overrides,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { errorForStatus, RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
@@ -69,11 +70,42 @@ export interface UpstreamHttpOptions {
   readonly connections: number;
   readonly retry: RetryPolicy;
   readonly breaker: BreakerPolicy;
+  /** Share one call among identical GETs in flight for the same credential. */
+  readonly coalesce: boolean;
   /** Builds the Authorization header value from a key (the two upstreams differ). */
   readonly authorization: (apiKey: string) => string;
   readonly onCall?: (info: UpstreamCallInfo) => void;
   readonly onRetry?: (info: { source: SourceName; route: string; delayMs: number }) => void;
   readonly onBreakerChange?: (source: SourceName, state: BreakerState) => void;
+}
+
+interface SharedCall {
+  promise: Promise<HttpAnswer>;
+  waiters: number;
+  readonly controller: AbortController;
+}
+
+/** Waits for a shared call; this client's abort leaves it, and the last one to leave cancels it. */
+function waitFor(shared: SharedCall, signal: AbortSignal): Promise<HttpAnswer> {
+  shared.waiters += 1;
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    const leave = () => {
+      shared.waiters -= 1;
+      if (shared.waiters === 0) shared.controller.abort();
+      reject(new RequestAbortedError());
+    };
+    signal.addEventListener('abort', leave, { once: true });
+    shared.promise.then(
+      (answer) => {
+        signal.removeEventListener('abort', leave);
+        resolve(answer);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', leave);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Statuses worth another try for a GET: the upstream may answer differently in a moment. */
@@ -93,6 +125,7 @@ export class UpstreamHttp {
   private readonly prefix: string;
   private readonly options: UpstreamHttpOptions;
   private readonly retryBudget: RetryBudget;
+  private readonly inFlight = new Map<string, SharedCall>();
 
   constructor(options: UpstreamHttpOptions) {
     const url = new URL(options.baseUrl);
@@ -117,6 +150,24 @@ export class UpstreamHttp {
    */
   async send(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
     if (call.signal.aborted) throw new RequestAbortedError();
+    if (request.method !== 'GET' || !this.options.coalesce) return this.sendOnce(call, request);
+    // Identical GETs in flight for the same credential share one call (keyed by a hash of the
+    // key, never the key itself); the call is aborted only when every waiting client has gone.
+    const key = `${createHash('sha256').update(call.apiKey).digest('base64url')} ${request.path}${queryString(request.query)}`;
+    let shared = this.inFlight.get(key);
+    if (!shared) {
+      const controller = new AbortController();
+      const entry: SharedCall = { waiters: 0, controller, promise: Promise.resolve({ status: 0, body: undefined }) };
+      entry.promise = this.sendOnce({ ...call, signal: controller.signal }, request).finally(() => {
+        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+      });
+      this.inFlight.set(key, entry);
+      shared = entry;
+    }
+    return waitFor(shared, call.signal);
+  }
+
+  private async sendOnce(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
     if (!this.breaker.allow()) {
       this.options.onCall?.({ source: this.source, route: request.route, status: 'circuit-open', durationMs: 0 });
       throw new UpstreamError(
