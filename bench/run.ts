@@ -194,6 +194,8 @@ for (const bench of cases) {
         p99: median(list.map((m) => m.p99)),
         upstreamPerRequest: Math.round(median(list.map((m) => m.upstreamPerRequest)) * 100) / 100,
         cpuTarget: Math.round(median(list.map((m) => m.cpuTarget))),
+        // CPU time per request varies less from run to run than req/s on a shared machine.
+        cpuMsPerRequest: Math.round(median(list.map((m) => (m.cpuTarget * 10) / m.rps)) * 1000) / 1000,
         cpuEmulator: Math.round(median(list.map((m) => m.cpuEmulator))),
         errors: list.reduce((sum, m) => sum + m.errors, 0),
         gatewayPeakRssMb: peakRssMb(targets.gateway.pid),
@@ -210,10 +212,10 @@ for (const bench of cases) {
 }
 await control('/clear');
 
-console.log('\n| case | conns | target | req/s | p50 ms | p99 ms | upstream/req | CPU % | emulator CPU % | ratio to floor |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('\n| case | conns | target | req/s | p50 ms | p99 ms | upstream/req | CPU % | CPU ms/req | emulator CPU % | ratio to floor |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
-  console.log(`| ${r.case} ${r.label} | ${r.connections} | ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.upstreamPerRequest} | ${r.cpuTarget} | ${r.cpuEmulator} | ${r.ratioToFloor ?? ''} |`);
+  console.log(`| ${r.case} ${r.label} | ${r.connections} | ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.upstreamPerRequest} | ${r.cpuTarget} | ${r.cpuMsPerRequest} | ${r.cpuEmulator} | ${r.ratioToFloor ?? ''} |`);
 }
 console.log(`\ngateway peak RSS (VmHWM): ${peakRssMb(targets.gateway.pid)} MB`);
 for (const child of children) child.kill('SIGTERM');

@@ -88,6 +88,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     schema: config.subgraph ? subgraphSchema() : schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // requestGuards enforces maxBodyBytes without Yoga's per-request stream wrapper.
+    maxRequestBodySize: false,
     logging: false,
     graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     renderGraphiQL: renderLocalGraphiQL,

@@ -142,6 +142,36 @@ describe('malformed requests', () => {
     });
   });
 
+  it('a chunked body (no Content-Length) is counted as it arrives: over the limit is 413, under it is served', async () => {
+    const chunked = (text: string): RequestInit & { duplex: 'half' } => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          const bytes = new TextEncoder().encode(text);
+          for (let at = 0; at < bytes.length; at += 1_000) controller.enqueue(bytes.slice(at, at + 1_000));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    });
+    const big = await send(
+      url,
+      chunked(JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(6_000) } })),
+    );
+    expect(big.status).toBe(413);
+    expect(big.body.errors[0]).toEqual({
+      message: expect.stringContaining('exceeds the limit of 5000 (maxBodyBytes)'),
+      extensions: { code: 'REQUEST_TOO_LARGE', limit: 'maxBodyBytes', max: 5_000 },
+    });
+    const small = await send(
+      url,
+      chunked(JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(3_000) } })),
+    );
+    expect(small.status).toBe(200);
+    expect(small.body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('malformed JSON is 400 BAD_REQUEST', async () => {
     const response = await send(url, {
       method: 'POST',

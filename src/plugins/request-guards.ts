@@ -29,9 +29,51 @@ function requestError(status: number, message: string, extensions: Record<string
   return new Response(body, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
+function bodyTooLarge(max: number, length: string): GraphQLError {
+  return new GraphQLError(`Request body of ${length} bytes exceeds the limit of ${max} (maxBodyBytes).`, {
+    extensions: { code: 'REQUEST_TOO_LARGE', limit: 'maxBodyBytes', max, http: { status: 413 } },
+  });
+}
+
+interface FetchApi {
+  readonly Request: typeof Request;
+  readonly TransformStream: typeof TransformStream;
+}
+
+/** The same request with a body that fails once more than `max` bytes have arrived. */
+function limitStream(request: Request, max: number, fetchAPI: FetchApi): Request {
+  let received = 0;
+  // A native stream cannot pipe into the ponyfill's TransformStream (graphql-yoga#4583).
+  const Transform = request.body instanceof ReadableStream ? TransformStream : fetchAPI.TransformStream;
+  const counted = request.body?.pipeThrough(
+    new Transform<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        received += chunk.byteLength;
+        if (received > max) controller.error(bodyTooLarge(max, `more than ${max}`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  const init: RequestInit & { duplex: 'half' } = {
+    method: request.method,
+    headers: request.headers,
+    signal: request.signal,
+    body: counted ?? null,
+    duplex: 'half',
+  };
+  return new fetchAPI.Request(request.url, init);
+}
+
 interface RequestHook {
   readonly request: Request;
   readonly endResponse: (response: Response) => void;
+}
+
+interface RequestParseHook {
+  readonly request: Request;
+  readonly requestParser?: (request: Request) => unknown;
+  readonly setRequestParser: (parser: (request: Request) => unknown) => void;
+  readonly fetchAPI: FetchApi;
 }
 
 interface ResponseHook {
@@ -81,6 +123,13 @@ export function requestGuards(config: GatewayConfig): object[] {
             ),
           );
         }
+      },
+      // Node's HTTP parser never reads past a declared Content-Length, so only a body without
+      // one (chunked) is counted as it streams. Yoga's own limit (switched off in yoga.ts) pipes
+      // every body through a TransformStream, which cost 3-4% of a list request's CPU.
+      onRequestParse({ request, requestParser, setRequestParser, fetchAPI }: RequestParseHook) {
+        if (request.headers.has('content-length') || request.body === null || !requestParser) return;
+        setRequestParser((incoming) => requestParser(limitStream(incoming, limits.maxBodyBytes, fetchAPI)));
       },
       async onResponse({ response, setResponse }: ResponseHook) {
         const message = STATUS_MESSAGES[response.status];
