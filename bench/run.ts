@@ -40,18 +40,38 @@ function start(args: string[], env: Record<string, string>, ready: RegExp, strea
   });
 }
 
-/** CPU seconds (user + system) of a process so far. */
+/** A process and its children (node:cluster workers). */
+function processTree(pid: number | undefined): number[] {
+  if (!pid) return [];
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {}
+  return [pid, ...children.flatMap((child) => processTree(child))];
+}
+
+/** CPU seconds (user + system) so far of a process and its workers. */
 function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  let ticks = 0;
+  for (const each of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${each}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
   return ticks / 100;
 }
 
+/** The largest peak RSS (VmHWM) among a process and its workers: the target is per process. */
 function peakRssMb(pid: number | undefined): number {
-  if (!pid) return 0;
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Math.round(Number(match?.[1] ?? 0) / 102.4) / 10;
+  let peak = 0;
+  for (const each of processTree(pid)) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${each}/status`, 'utf8'));
+      peak = Math.max(peak, Number(match?.[1] ?? 0));
+    } catch {}
+  }
+  return Math.round(peak / 102.4) / 10;
 }
 
 const median = (values: number[]) => {
@@ -70,21 +90,34 @@ const upstreamEnv = {
 };
 // `npm start`'s command (package.json): the esbuild output on plain Node, in production mode.
 execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-const gateway = await start(
-  ['dist/main.js'],
-  { ...upstreamEnv, NODE_ENV: 'production', PORT: '0' },
-  /at (http:\/\/127\.0\.0\.1:\d+\/graphql)/,
-  'stderr',
-  // BENCH_NODE_FLAGS measures another production setting, e.g. a capped heap.
-  (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=32 --enable-source-maps').split(' ').filter(Boolean),
-);
+// BENCH_NODE_FLAGS measures another production setting, e.g. a capped heap.
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=32 --enable-source-maps';
+// The production configuration (README): one worker per core. `gateway1` is the same with
+// one process, the figure to compare with the floor process for process.
+const WORKERS = process.env.BENCH_WORKERS ?? 'auto';
+const startGateway = (workers: string) =>
+  start(
+    ['dist/main.js'],
+    { ...upstreamEnv, NODE_ENV: 'production', PORT: '0', WORKERS: workers },
+    /at (http:\/\/127\.0\.0\.1:\d+\/graphql)/,
+    'stderr',
+    NODE_FLAGS.split(' ').filter(Boolean),
+  );
+const gateway = await startGateway(WORKERS);
+const gateway1 = await startGateway('1');
 const floor = await start(['bench/floor.ts'], upstreamEnv, /floor at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
 // Drain their logs so a full pipe never blocks them.
 for (const child of children) {
   child.stdout?.resume();
   child.stderr?.resume();
 }
-const targets = { gateway: { url: gateway.match[1] ?? '', pid: gateway.child.pid }, floor: { url: floor.match[1] ?? '', pid: floor.child.pid } };
+// Give every worker time to listen before load arrives.
+await new Promise((resolve) => setTimeout(resolve, 2_000));
+const targets = {
+  gateway: { url: gateway.match[1] ?? '', pid: gateway.child.pid },
+  gateway1: { url: gateway1.match[1] ?? '', pid: gateway1.child.pid },
+  floor: { url: floor.match[1] ?? '', pid: floor.child.pid },
+};
 
 const control = async (path: string, body?: unknown) =>
   (await fetch(`${info.controlUrl}${path}`, { method: body === undefined && path === '/counts' ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) })).json();
@@ -107,6 +140,8 @@ interface Case {
 }
 
 const cases: Case[] = [
+  // No upstream call: what serving one GraphQL request costs before any data is touched.
+  { name: 't', label: '{ __typename } (no upstream)', body: { query: '{ __typename }', variables: {} }, floor: 't', connections: [20] },
   { name: 'b', label: 'factorySessions(first: 50)', body: { query: `query B($first: Int) { ${FACTORY} }`, variables: { first: 50 } }, floor: 'b', connections: [20, 1] },
   { name: 'bv', label: 'factorySessions(first: 31..50)', body: { query: `query BV($first: Int) { ${FACTORY} }`, variables: { first: 50 } }, floor: 'bv', connections: [20, 1] },
   { name: 'c', label: 'factory + everruns (first: 50)', body: { query: `query C($first: Int) { ${FACTORY} ${EVERRUNS} }`, variables: { first: 50 } }, floor: 'c', connections: [20, 1] },
@@ -167,15 +202,15 @@ async function measure(target: keyof typeof targets, name: string, body: Case['b
 
 const rows: Record<string, unknown>[] = [];
 const floorRps = new Map<string, number>();
-console.log(`gateway flags: ${process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=32 --enable-source-maps'}`);
+console.log(`gateway flags: ${NODE_FLAGS}; gateway: WORKERS=${WORKERS} (${processTree(targets.gateway.pid).length - (WORKERS === '1' ? 0 : 1)} processes serving); gateway1: WORKERS=1`);
 console.log(`sessiongraph bench: ${cpus().length} cores, ${cpus()[0]?.model ?? ''}, Node ${process.version}, ${RUNS} runs of ${SECONDS}s per case and target, medians`);
 for (const bench of cases) {
   if (ONLY && !ONLY.includes(bench.name)) continue;
   await control('/clear');
   if (bench.latencyMs) await control('/fault', { route: '*', delayMs: bench.latencyMs });
   for (const connections of bench.connections) {
-    const runs: Record<string, Measure[]> = { gateway: [], floor: [] };
-    const order: (keyof typeof targets)[] = bench.floor ? ['gateway', 'floor'] : ['gateway'];
+    const runs: Record<string, Measure[]> = { gateway: [], gateway1: [], floor: [] };
+    const order: (keyof typeof targets)[] = bench.floor ? ['gateway', 'gateway1', 'floor'] : ['gateway', 'gateway1'];
     for (const target of order) await measure(target, bench.floor ?? bench.name, bench.body, connections, 1); // warm-up
     for (let run = 0; run < RUNS; run++) {
       for (const target of run % 2 ? [...order].reverse() : order) {
@@ -198,25 +233,26 @@ for (const bench of cases) {
         cpuMsPerRequest: Math.round(median(list.map((m) => (m.cpuTarget * 10) / m.rps)) * 1000) / 1000,
         cpuEmulator: Math.round(median(list.map((m) => m.cpuEmulator))),
         errors: list.reduce((sum, m) => sum + m.errors, 0),
-        gatewayPeakRssMb: peakRssMb(targets.gateway.pid),
+        peakRssMb: peakRssMb(targets[target].pid),
         ratioToFloor: null as number | null,
       };
       if (target === 'floor') floorRps.set(`${bench.name}:${connections}`, row.rps);
       rows.push(row);
     }
-    const gatewayRow = rows.findLast((r) => r.case === bench.name && r.connections === connections && r.target === 'gateway');
     const floorOf = bench.floor ? floorRps.get(`${bench.name}:${connections}`) : floorRps.get(`c:${connections}`);
-    if (gatewayRow && floorOf) gatewayRow.ratioToFloor = Math.round((Number(gatewayRow.rps) / floorOf) * 100) / 100;
+    for (const row of rows.filter((r) => r.case === bench.name && r.connections === connections && r.target !== 'floor')) {
+      if (floorOf) row.ratioToFloor = Math.round((Number(row.rps) / floorOf) * 100) / 100;
+    }
     for (const row of rows.filter((r) => r.case === bench.name && r.connections === connections)) console.log(JSON.stringify(row));
   }
 }
 await control('/clear');
 
-console.log('\n| case | conns | target | req/s | p50 ms | p99 ms | upstream/req | CPU % | CPU ms/req | emulator CPU % | ratio to floor |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('\n| case | conns | target | req/s | p50 ms | p99 ms | upstream/req | CPU % | CPU ms/req | emulator CPU % | peak RSS MB | ratio to floor |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
-  console.log(`| ${r.case} ${r.label} | ${r.connections} | ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.upstreamPerRequest} | ${r.cpuTarget} | ${r.cpuMsPerRequest} | ${r.cpuEmulator} | ${r.ratioToFloor ?? ''} |`);
+  console.log(`| ${r.case} ${r.label} | ${r.connections} | ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.upstreamPerRequest} | ${r.cpuTarget} | ${r.cpuMsPerRequest} | ${r.cpuEmulator} | ${r.peakRssMb} | ${r.ratioToFloor ?? ''} |`);
 }
-console.log(`\ngateway peak RSS (VmHWM): ${peakRssMb(targets.gateway.pid)} MB`);
+console.log(`\npeak RSS (VmHWM) of the largest process: gateway ${peakRssMb(targets.gateway.pid)} MB, gateway1 ${peakRssMb(targets.gateway1.pid)} MB`);
 for (const child of children) child.kill('SIGTERM');
 process.exit(0);

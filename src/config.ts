@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /** One upstream's connection settings. */
@@ -92,6 +93,8 @@ export interface ServerConfig {
   /** Neither base URL set: serve the embedded emulator of both upstreams. */
   readonly demo: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Processes serving the port (node:cluster); 1 serves from this process alone. */
+  readonly workers: number;
 }
 
 /** Thrown for a bad environment; the message is one line naming the variable, never its value. */
@@ -137,6 +140,13 @@ const environment = z.object({
   MAX_DOCUMENT_BYTES: positiveInt(20_000, 10_000_000),
   MAX_BODY_BYTES: positiveInt(100_000, 100_000_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // `auto` is one per core Node reports; that count ignores container CPU quotas, so the
+  // default stays 1 and `auto` is for a machine the gateway has to itself.
+  WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)], {
+      error: 'expected a whole number 1-64 or auto',
+    })
+    .default(1),
   NODE_ENV: z.string().default('development'),
 });
 
@@ -164,7 +174,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const onUnlessProduction = (value: string | undefined) =>
     value === undefined ? !production : value === 'true' || value === '1';
   return {
-    server: { port: e.PORT, host: e.HOST, demo, logLevel: e.LOG_LEVEL },
+    server: {
+      port: e.PORT,
+      host: e.HOST,
+      demo,
+      logLevel: e.LOG_LEVEL,
+      workers: e.WORKERS === 'auto' ? Math.min(availableParallelism(), 64) : e.WORKERS,
+    },
     gateway: {
       factory: e.FACTORY_BASE_URL ? { baseUrl: e.FACTORY_BASE_URL, apiKey: e.FACTORY_API_KEY ?? null } : null,
       everruns: e.EVERRUNS_BASE_URL ? { baseUrl: e.EVERRUNS_BASE_URL, apiKey: e.EVERRUNS_API_KEY ?? null } : null,

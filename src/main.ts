@@ -1,14 +1,38 @@
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
-import { ConfigError, type GatewayConfig, loadConfig } from './config.js';
+import { type Config, ConfigError, type GatewayConfig, loadConfig } from './config.js';
 import { DEMO_KEYS, type Emulator, startEmulator } from './emulator/index.js';
 import { log, setLogLevel } from './log.js';
+import { runWorkers } from './workers.js';
 import { createGateway } from './yoga.js';
 
 /** Milliseconds in-flight requests get to finish after SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/** WORKERS > 1: the demo emulator (if any) runs here, once; the workers serve. */
+async function startPrimary(config: Config): Promise<void> {
+  const env: Record<string, string> = {};
+  let emulator: Emulator | null = null;
+  if (config.server.demo) {
+    emulator = await startEmulator();
+    Object.assign(env, {
+      FACTORY_BASE_URL: emulator.factoryUrl,
+      FACTORY_API_KEY: process.env.FACTORY_API_KEY || DEMO_KEYS.acme.factory,
+      EVERRUNS_BASE_URL: emulator.everrunsUrl,
+      EVERRUNS_API_KEY: process.env.EVERRUNS_API_KEY || DEMO_KEYS.acme.everruns,
+    });
+    log('info', 'demo mode: the workers serve the embedded emulator of Factory and Everruns (tenant "acme")', {
+      factory: emulator.factoryUrl,
+      everruns: emulator.everrunsUrl,
+    });
+  }
+  runWorkers(config.server.workers, env, async () => {
+    await emulator?.close();
+  });
+}
+
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (error) {
@@ -19,6 +43,7 @@ async function main(): Promise<void> {
     throw error;
   }
   setLogLevel(config.server.logLevel);
+  if (config.server.workers > 1 && cluster.isPrimary) return startPrimary(config);
 
   let emulator: Emulator | null = null;
   let gatewayConfig: GatewayConfig = config.gateway;

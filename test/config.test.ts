@@ -4,9 +4,15 @@ import { ConfigError, loadConfig } from '../src/config.js';
 describe('configuration', () => {
   it('defaults to demo mode on 127.0.0.1:4000', () => {
     const config = loadConfig({});
-    expect(config.server).toEqual({ port: 4000, host: '127.0.0.1', demo: true, logLevel: 'info' });
+    expect(config.server).toEqual({ port: 4000, host: '127.0.0.1', demo: true, logLevel: 'info', workers: 1 });
     expect(config.gateway.factory).toBeNull();
     expect(config.gateway.everruns).toBeNull();
+  });
+
+  it('WORKERS=auto is one worker per core Node reports', async () => {
+    const { availableParallelism } = await import('node:os');
+    expect(loadConfig({ WORKERS: 'auto' }).server.workers).toBe(Math.min(availableParallelism(), 64));
+    expect(loadConfig({ WORKERS: '3' }).server.workers).toBe(3);
   });
 
   it('one base URL turns demo mode off and the other source off', () => {
@@ -25,6 +31,8 @@ describe('configuration', () => {
     [{ FACTORY_BASE_URL: 'ftp://factory' }, /^Invalid configuration: FACTORY_BASE_URL: expected an http\(s\) URL$/],
     [{ UPSTREAM_TIMEOUT_MS: '0' }, /^Invalid configuration: UPSTREAM_TIMEOUT_MS: /],
     [{ GRAPHIQL: 'maybe' }, /^Invalid configuration: GRAPHIQL: expected true or false$/],
+    [{ WORKERS: 'many' }, /^Invalid configuration: WORKERS: expected a whole number 1-64 or auto$/],
+    [{ WORKERS: '0' }, /^Invalid configuration: WORKERS: Too small: expected number to be >=1$/],
   ])('a bad value stops start-up with one line naming the variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

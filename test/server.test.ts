@@ -83,6 +83,86 @@ describe('npm start (demo mode, over a real socket)', () => {
   });
 });
 
+/** Resolves once `count` lines match `pattern` (lines seen so far count too). */
+function waitForLines(server: Started, pattern: RegExp, count: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`waited for ${count} x ${pattern}: ${server.lines.join('\n')}`)),
+      20_000,
+    );
+    const check = () => {
+      const found = server.lines.filter((line) => pattern.test(line));
+      if (found.length < count) return;
+      clearTimeout(timer);
+      server.child.stderr?.off('data', check);
+      resolve(found);
+    };
+    server.child.stderr?.on('data', check);
+    check();
+  });
+}
+
+/** A POST on a connection of its own, so node:cluster may hand it to any worker. */
+async function postOnNewConnection(url: string, query: string) {
+  const { request } = await import('node:http');
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ query }));
+  });
+}
+
+describe('WORKERS=2 (node:cluster)', () => {
+  let server: Started;
+  beforeAll(async () => {
+    server = await start({ WORKERS: '2' });
+    await waitForLines(server, /GraphQL and GraphiQL at/, 2);
+  });
+  afterAll(() => {
+    server?.child.kill('SIGKILL');
+  });
+
+  it('serves from both workers and /metrics adds up every worker', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        postOnNewConnection(server.url, '{ factorySessions(first: 1) { edges { node { title } } } }'),
+      ),
+    );
+    for (const answer of answers) expect(JSON.parse(answer.body).data.factorySessions.edges).toHaveLength(1);
+    const pids = new Set(
+      server.lines
+        .filter((line) => line.includes('"msg":"request"'))
+        .map((line) => JSON.parse(line).pid)
+        .filter(Boolean),
+    );
+    expect(pids.size).toBe(2);
+    const metrics = await (await fetch(server.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toContain('sessiongraph_requests_total{operation="anonymous",status="200"} 8');
+  });
+
+  it('replaces a worker that dies, and stops with exit code 0 on SIGTERM', async () => {
+    const pid = Number(JSON.parse(server.lines.find((line) => line.includes('"msg":"request"')) ?? '{}').pid);
+    process.kill(pid, 'SIGKILL');
+    await waitForLines(server, /worker exited; starting another/, 1);
+    await waitForLines(server, /GraphQL and GraphiQL at/, 3);
+    const answer = await postOnNewConnection(server.url, '{ __typename }');
+    expect(JSON.parse(answer.body)).toEqual({ data: { __typename: 'Query' } });
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
 describe('start-up with a bad environment', () => {
   it('exits 1 with one line naming the variable', async () => {
     const child = spawn(process.execPath, START, {

@@ -6,6 +6,7 @@ import { errorCode } from '../schema/errors.js';
 import type { SourceName } from '../sources/errors.js';
 import type { UpstreamCallInfo } from '../sources/http.js';
 import type { BreakerState } from '../sources/resilience.js';
+import { metricsText, shareMetrics } from '../workers.js';
 
 /** A source's breaker state, or `off` when the source is not configured. */
 export type SourceHealth = BreakerState | 'off';
@@ -63,6 +64,8 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     help: 'Circuit breaker per source: 0 closed, 1 half-open, 2 open (absent when the source is off).',
     labelNames: ['source'],
     registers: [registry],
+    // Merged over workers (WORKERS > 1), the worst state wins.
+    aggregator: 'max',
     collect() {
       this.reset();
       for (const [source, state] of Object.entries(health())) {
@@ -70,6 +73,8 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
       }
     },
   });
+
+  shareMetrics(registry);
 
   const seenOperations = new Set<string>();
   // Operation names are client input: cap the label's cardinality.
@@ -123,7 +128,10 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
         }
         case '/metrics':
           return endResponse(
-            new Response(await registry.metrics(), { status: 200, headers: { 'content-type': registry.contentType } }),
+            new Response(await metricsText(registry), {
+              status: 200,
+              headers: { 'content-type': registry.contentType },
+            }),
           );
         default:
           records.set(keyOf(request, serverContext), {
