@@ -139,12 +139,9 @@ describe('WORKERS=2 (node:cluster)', () => {
       ),
     );
     for (const answer of answers) expect(JSON.parse(answer.body).data.factorySessions.edges).toHaveLength(1);
-    const pids = new Set(
-      server.lines
-        .filter((line) => line.includes('"msg":"request"'))
-        .map((line) => JSON.parse(line).pid)
-        .filter(Boolean),
-    );
+    // Log lines leave after the response: wait for all eight.
+    const logged = await waitForLines(server, /"msg":"request"/, 8);
+    const pids = new Set(logged.map((line) => JSON.parse(line).pid));
     expect(pids.size).toBe(2);
     const metrics = await (await fetch(server.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toContain('sessiongraph_requests_total{operation="anonymous",status="200"} 8');
