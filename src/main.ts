@@ -9,17 +9,26 @@ import { createGateway } from './yoga.js';
 /** Milliseconds in-flight requests get to finish after SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/** The emulator's upstreams, with the tenant the key variables pick (default `acme`). */
+function demoUpstreams(emulator: Emulator) {
+  return {
+    factory: { baseUrl: emulator.factoryUrl, apiKey: process.env.FACTORY_API_KEY || DEMO_KEYS.acme.factory },
+    everruns: { baseUrl: emulator.everrunsUrl, apiKey: process.env.EVERRUNS_API_KEY || DEMO_KEYS.acme.everruns },
+  };
+}
+
 /** WORKERS > 1: the demo emulator (if any) runs here, once; the workers serve. */
 async function startPrimary(config: Config): Promise<void> {
   const env: Record<string, string> = {};
   let emulator: Emulator | null = null;
   if (config.server.demo) {
     emulator = await startEmulator();
+    const { factory, everruns } = demoUpstreams(emulator);
     Object.assign(env, {
-      FACTORY_BASE_URL: emulator.factoryUrl,
-      FACTORY_API_KEY: process.env.FACTORY_API_KEY || DEMO_KEYS.acme.factory,
-      EVERRUNS_BASE_URL: emulator.everrunsUrl,
-      EVERRUNS_API_KEY: process.env.EVERRUNS_API_KEY || DEMO_KEYS.acme.everruns,
+      FACTORY_BASE_URL: factory.baseUrl,
+      FACTORY_API_KEY: factory.apiKey,
+      EVERRUNS_BASE_URL: everruns.baseUrl,
+      EVERRUNS_API_KEY: everruns.apiKey,
     });
     log('info', 'demo mode: the workers serve the embedded emulator of Factory and Everruns (tenant "acme")', {
       factory: emulator.factoryUrl,
@@ -49,11 +58,7 @@ async function main(): Promise<void> {
   let gatewayConfig: GatewayConfig = config.gateway;
   if (config.server.demo) {
     emulator = await startEmulator();
-    gatewayConfig = {
-      ...config.gateway,
-      factory: { baseUrl: emulator.factoryUrl, apiKey: process.env.FACTORY_API_KEY || DEMO_KEYS.acme.factory },
-      everruns: { baseUrl: emulator.everrunsUrl, apiKey: process.env.EVERRUNS_API_KEY || DEMO_KEYS.acme.everruns },
-    };
+    gatewayConfig = { ...config.gateway, ...demoUpstreams(emulator) };
     log(
       'info',
       'demo mode: serving the embedded emulator of Factory and Everruns (tenant "acme"); set FACTORY_BASE_URL or EVERRUNS_BASE_URL for real upstreams',

@@ -29,8 +29,8 @@ function requestError(status: number, message: string, extensions: Record<string
   return new Response(body, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
-function bodyTooLarge(max: number, length: string): GraphQLError {
-  return new GraphQLError(`Request body of ${length} bytes exceeds the limit of ${max} (maxBodyBytes).`, {
+function bodyTooLarge(max: number): GraphQLError {
+  return new GraphQLError(`Request body of more than ${max} bytes exceeds the limit of ${max} (maxBodyBytes).`, {
     extensions: { code: 'REQUEST_TOO_LARGE', limit: 'maxBodyBytes', max, http: { status: 413 } },
   });
 }
@@ -49,7 +49,7 @@ function limitStream(request: Request, max: number, fetchAPI: FetchApi): Request
     new Transform<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         received += chunk.byteLength;
-        if (received > max) controller.error(bodyTooLarge(max, `more than ${max}`));
+        if (received > max) controller.error(bodyTooLarge(max));
         else controller.enqueue(chunk);
       },
     }),
