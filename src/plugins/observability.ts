@@ -11,14 +11,15 @@ import { metricsText, shareMetrics } from '../workers.js';
 /** A source's breaker state, or `off` when the source is not configured. */
 export type SourceHealth = BreakerState | 'off';
 
-interface RequestRecord {
-  readonly started: number;
-  operation: string;
-  context: GraphQLContext | null;
-  codes: string[];
+class RequestRecord {
+  readonly started = performance.now();
+  operation = 'anonymous';
+  context: GraphQLContext | null = null;
+  readonly codes: string[] = [];
 }
 
 const MAX_OPERATION_LABELS = 50;
+const RECORD = Symbol('sessiongraph.requestRecord');
 
 /**
  * Logs (one JSON line per GraphQL request), Prometheus metrics and health endpoints.
@@ -88,13 +89,14 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     return name;
   };
 
-  // Keyed by the Node request where there is one: the Fetch Request object Yoga hands to later
-  // hooks is not always the one `onRequest` saw.
-  const records = new WeakMap<object, RequestRecord>();
-  const keyOf = (request: Request, server: unknown): object =>
-    typeof server === 'object' && server !== null && 'req' in server && typeof server.req === 'object' && server.req
-      ? server.req
-      : request;
+  // The record rides on Yoga's per-request server context (operations of a batch see it through
+  // their context's prototype). A WeakMap keyed by the request was slower: V8's scavenger kept
+  // every entry's value (the request's whole context and data) alive until the next full GC.
+  const recordOf = (carrier: unknown): RequestRecord | undefined => {
+    if (typeof carrier !== 'object' || carrier === null || !(RECORD in carrier)) return undefined;
+    const record = carrier[RECORD];
+    return record instanceof RequestRecord ? record : undefined;
+  };
 
   const ready = () => {
     const sources = health();
@@ -107,12 +109,10 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
 
   const plugin = {
     async onRequest({
-      request,
       url,
       endResponse,
       serverContext,
     }: {
-      request: Request;
       url: URL;
       endResponse: (response: Response) => void;
       serverContext: unknown;
@@ -134,12 +134,9 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
             }),
           );
         default:
-          records.set(keyOf(request, serverContext), {
-            started: performance.now(),
-            operation: 'anonymous',
-            context: null,
-            codes: [],
-          });
+          if (typeof serverContext === 'object' && serverContext !== null) {
+            Object.defineProperty(serverContext, RECORD, { value: new RequestRecord() });
+          }
       }
     },
     onExecute({
@@ -151,7 +148,7 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
         document: DocumentNode;
       };
     }) {
-      const record = records.get(keyOf(args.contextValue.request, args.contextValue));
+      const record = recordOf(args.contextValue);
       if (record) {
         record.operation = operationLabel(getOperationAST(args.document, args.operationName)?.name?.value);
         record.context = args.contextValue;
@@ -163,8 +160,8 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
         },
       };
     },
-    onResponse({ request, response, serverContext }: { request: Request; response: Response; serverContext: unknown }) {
-      const record = records.get(keyOf(request, serverContext));
+    onResponse({ response, serverContext }: { response: Response; serverContext: unknown }) {
+      const record = recordOf(serverContext);
       if (!record) return;
       const seconds = (performance.now() - record.started) / 1000;
       requests.inc({ operation: record.operation, status: String(response.status) });

