@@ -90,8 +90,13 @@ const upstreamEnv = {
 };
 // `npm start`'s command (package.json): the esbuild output on plain Node, in production mode.
 execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-// BENCH_NODE_FLAGS measures another production setting, e.g. a capped heap.
-const NODE_FLAGS = process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=32 --enable-source-maps';
+// `npm start`'s Node flags (package.json); BENCH_NODE_FLAGS measures another setting.
+const manifest: { scripts: { start: string } } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const START_FLAGS = manifest.scripts.start
+  .split(' ')
+  .filter((word) => word.startsWith('--'))
+  .join(' ');
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS ?? START_FLAGS;
 // The production configuration (README): one worker per core. `gateway1` is the same with
 // one process, the figure to compare with the floor process for process.
 const WORKERS = process.env.BENCH_WORKERS ?? 'auto';

@@ -1,5 +1,8 @@
-// Builds dist/main.js for `npm start`: one ES module with our code, dependencies left to
-// node_modules. Plain Node then runs it: no TypeScript loader (and its worker thread) in production.
+// Builds dist/main.js for `npm start`: one minified ES module holding our code and its
+// dependencies, run by plain Node (no TypeScript loader and its worker thread in production).
+// Bundled, the process holds one compact source instead of a few hundred module files: 14 MB
+// less resident memory at idle, the same speed (README, Performance). Names are kept for
+// error names in logs; the source map is written beside it for `--enable-source-maps`.
 import { build } from 'esbuild';
 
 await build({
@@ -9,7 +12,12 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
+  minify: true,
+  keepNames: true,
+  // Bundled CommonJS packages still call require() for Node's built-ins.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   sourcemap: true,
   logLevel: 'warning',
 });

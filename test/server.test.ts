@@ -1,10 +1,17 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const MAIN = `${ROOT}dist/main.js`;
 // `npm start` is `npm run build` then this command (see package.json).
-const START = ['--max-semi-space-size=32', '--enable-source-maps', MAIN];
+// `npm start`'s Node flags (package.json), so the test runs what production runs.
+const START = [...startFlags(), MAIN];
+
+function startFlags(): string[] {
+  const manifest: { scripts: { start: string } } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8'));
+  return manifest.scripts.start.split(' ').filter((word) => word.startsWith('--'));
+}
 
 beforeAll(() => {
   execFileSync(process.execPath, [`${ROOT}scripts/build.mjs`], { cwd: ROOT });
