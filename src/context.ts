@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { GraphQLError } from 'graphql';
 import type { GatewayConfig } from './config.js';
 import { loadEverrunsSessionsById } from './loaders/everruns-sessions.js';
@@ -46,6 +47,9 @@ function headerKey(request: Request, name: string): string | null {
 /** Builds one request's context: its keys, its signal and fresh loaders. */
 export function createContext(upstreams: Upstreams, config: GatewayConfig, request: Request): GraphQLContext {
   const signal = request.signal;
+  // Every upstream call in flight listens for the client going away: up to loaderConcurrency
+  // per source plus the lists, past Node's default of 10 that warns of a leak.
+  if (signal instanceof EventTarget) setMaxListeners(2 * config.loaderConcurrency + 16, signal);
   const budget: RequestBudget = {
     deadline: Date.now() + config.resilience.requestDeadlineMs,
     retriesLeft: config.resilience.retriesPerRequest,

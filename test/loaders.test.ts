@@ -36,6 +36,23 @@ describe('session loaders', () => {
     expect(h.emulator.switchboard.maxInFlight('GET /v1/sessions/:id')).toBe(20);
   });
 
+  it('lets 30 calls in flight listen for the client going away without a leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const ids = everrunsIds(30);
+      h.emulator.switchboard.inject({ route: 'GET /v1/sessions/:id', delayMs: 50 });
+      const response = await h.query(NODES, { ids: ids.map((id) => globalId('EverrunsSession', id)) });
+      expect(response.body.errors).toBeUndefined();
+      expect(h.emulator.switchboard.maxInFlight('GET /v1/sessions/:id')).toBe(30);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('mixes both sources in one nodes call, in order, with unknown ids as null', async () => {
     const f = factoryIds(2);
     const e = everrunsIds(2);
