@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
 import type { CallContext, RequestBudget } from './http.js';
 
@@ -22,6 +23,8 @@ export function sourceAccess<Client>(
   keyVariable: string,
 ): SourceAccess<Client> {
   const label = SOURCE_LABEL[source];
+  // Once per request and source, not per upstream call (a `nodes` call can make dozens).
+  let credential: string | undefined;
   return {
     source,
     use() {
@@ -39,7 +42,8 @@ export function sourceAccess<Client>(
           `No ${label} API key: send the ${keyHeader} header or set ${keyVariable}.`,
         );
       }
-      return { client, call: { apiKey, signal, budget } };
+      credential ??= createHash('sha256').update(apiKey).digest('base64url');
+      return { client, call: { apiKey, credential, signal, budget } };
     },
   };
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { errorForStatus, RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
@@ -19,6 +18,8 @@ export interface RequestBudget {
 export interface CallContext {
   /** The credential for this source (configured, or from the request's header). */
   readonly apiKey: string;
+  /** A digest of the key: what shared calls are keyed by, so the key itself is never held. */
+  readonly credential: string;
   /** Aborted when the GraphQL client goes away. */
   readonly signal: AbortSignal;
   readonly budget: RequestBudget;
@@ -153,7 +154,7 @@ export class UpstreamHttp {
     if (request.method !== 'GET' || !this.options.coalesce) return this.sendOnce(call, request);
     // Identical GETs in flight for the same credential share one call (keyed by a hash of the
     // key, never the key itself); the call is aborted only when every waiting client has gone.
-    const key = `${createHash('sha256').update(call.apiKey).digest('base64url')} ${request.path}${queryString(request.query)}`;
+    const key = `${call.credential} ${request.path}${queryString(request.query)}`;
     let shared = this.inFlight.get(key);
     if (!shared) {
       const controller = new AbortController();
