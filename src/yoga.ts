@@ -1,5 +1,5 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { type ExecutionResult, GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError, Kind } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
@@ -96,7 +96,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     context: ({ request }) => createContext(upstreams, config, request),
     plugins: [
       // Compiled execution: the resolvers are the same, the per-field overhead of graphql-js is not.
-      ...(config.jit ? [useGraphQlJit()] : []),
+      ...(config.jit ? [useGraphQlJit({}, { enableIf: ({ document }) => operationCount(document) === 1 })] : []),
       observability.plugin,
       ...requestGuards(config),
       {
@@ -149,6 +149,16 @@ export function createGateway(config: GatewayConfig): Gateway {
       await Promise.all([factoryHttp?.close(), everrunsHttp?.close()]);
     },
   };
+}
+
+/**
+ * The plugin caches one compiled operation per document, whatever `operationName` picked it:
+ * a document of several operations would run the first one compiled. graphql-js runs those.
+ */
+function operationCount(document: DocumentNode): number {
+  let count = 0;
+  for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) count += 1;
+  return count;
 }
 
 function describe(error: unknown): string {

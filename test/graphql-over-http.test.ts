@@ -45,3 +45,25 @@ describe('GraphQL over HTTP (graphql-http serverAudits, against the live server)
     expect(results.length).toBeGreaterThan(40);
   });
 });
+
+describe('operationName', () => {
+  it('runs the operation it names in a document of several, whichever ran first', async () => {
+    const document =
+      'query Count { everrunsSessions(first: 1) { totalCount } } query Newest { factorySessions(first: 1) { edges { node { sourceId } } } }';
+    const run = async (operationName: string) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: document, operationName }),
+      });
+      return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+    };
+    for (const operationName of ['Count', 'Newest', 'Count']) {
+      const body = await run(operationName);
+      expect(body.errors).toBeUndefined();
+      expect(Object.keys(body.data ?? {})).toEqual([
+        operationName === 'Count' ? 'everrunsSessions' : 'factorySessions',
+      ]);
+    }
+  });
+});
