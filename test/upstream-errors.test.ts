@@ -127,6 +127,64 @@ describe('upstream drift and faults', () => {
     ]);
   });
 
+  it('a tag whose metadata holds a non-string is a drifted item: left out, the rest served', async () => {
+    const drifted = { tags: [{ name: 'web', metadata: { team: 'acme', priority: 7 } }] };
+    h.emulator.switchboard.inject({
+      route: 'GET /api/v0/sessions',
+      setField: { name: 'sessionSettings', value: drifted },
+      times: 1,
+    });
+    const response = await h.query(
+      '{ factorySessions(first: 3) { edges { node { sourceId settings { tags { name metadata { key value } } } } } } }',
+    );
+    const ids = dataOf<{ edges: { node: { sourceId: string } }[] }>(response, 'factorySessions').edges.map(
+      (e) => e.node.sourceId,
+    );
+    const expected = h.emulator.tenants
+      .get('acme')
+      ?.factorySessions.slice(1, 4)
+      .map((s) => s.sessionId);
+    expect(ids).toEqual(expected);
+    expect(errorCodes(response)).toEqual([
+      { path: 'factorySessions', code: 'UPSTREAM_INVALID_ITEM', source: 'FACTORY' },
+    ]);
+  });
+
+  it('string metadata is served as key/value pairs', async () => {
+    const valid = { tags: [{ name: 'web', metadata: { team: 'acme', ticket: 'ENG-7' } }, { name: 'bot' }] };
+    h.emulator.switchboard.inject({
+      route: 'GET /api/v0/sessions',
+      setField: { name: 'sessionSettings', value: valid },
+    });
+    const response = await h.query(
+      '{ factorySessions(first: 1) { edges { node { settings { tags { name metadata { key value } } } } } } }',
+    );
+    expect(response.body).toEqual({
+      data: {
+        factorySessions: {
+          edges: [
+            {
+              node: {
+                settings: {
+                  tags: [
+                    {
+                      name: 'web',
+                      metadata: [
+                        { key: 'team', value: 'acme' },
+                        { key: 'ticket', value: 'ENG-7' },
+                      ],
+                    },
+                    { name: 'bot', metadata: [] },
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      },
+    });
+  });
+
   it('the same in the merged feed', async () => {
     h.emulator.switchboard.inject({ route: 'GET /api/v0/sessions', dropField: 'status', times: 1 });
     const response = await h.query('{ sessions(first: 5) { edges { node { id } } } }');

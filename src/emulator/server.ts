@@ -175,6 +175,7 @@ function rewrite(emulation: UpstreamEmulation, fault: FaultRule, answer: Answer)
   }
   const first = sessions[0];
   if (fault.dropField !== undefined && first) delete first[fault.dropField];
+  if (fault.setField !== undefined && first) first[fault.setField.name] = structuredClone(fault.setField.value);
   return { ...answer, json };
 }
 

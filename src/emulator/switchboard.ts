@@ -25,6 +25,8 @@ export interface FaultRule {
   readonly extraField?: boolean;
   /** Remove this field from the first session of the answer. */
   readonly dropField?: string;
+  /** Set this field of the first session of the answer to this value (a drifted shape, say). */
+  readonly setField?: { readonly name: string; readonly value: unknown };
   /** Apply to this many matching requests, then retire (default: every request). */
   readonly times?: number;
   /** Apply to this share of matching requests (seeded, deterministic). */

@@ -20,9 +20,22 @@ export const factoryTokenUsagePayload = z.object({
 });
 export type FactoryTokenUsagePayload = z.output<typeof factoryTokenUsagePayload>;
 
+function isStringMap(value: unknown): value is Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const entry of Object.values(value)) if (typeof entry !== 'string') return false;
+  return true;
+}
+
+/**
+ * A JSON object of strings, checked by one predicate: `z.record(z.string(), z.string())` runs a
+ * key schema and a value schema per entry and was a third of the cost of validating a page (emulator page,
+ * 96 -> 68 µs per 50 sessions). The check is the same; only zod's issue path is coarser.
+ */
+const stringMap = z.custom<Record<string, string>>(isStringMap, 'expected an object of strings');
+
 export const factoryTagPayload = z.object({
   name: z.string(),
-  metadata: z.record(z.string(), z.string()).nullish(),
+  metadata: stringMap.nullish(),
 });
 export type FactoryTagPayload = z.output<typeof factoryTagPayload>;
 
