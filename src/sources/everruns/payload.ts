@@ -26,34 +26,40 @@ export const everrunsCapabilityPayload = z.object({
 });
 export type EverrunsCapabilityPayload = z.output<typeof everrunsCapabilityPayload>;
 
-export const everrunsSessionPayload = z.object({
-  id: z.string().min(1),
-  organization_id: z.string(),
-  agent_id: z.string(),
-  status: z.string(),
-  created_at: timestamp,
-  updated_at: timestamp,
-  title: optionalString,
-  preview: optionalString,
-  output_preview: optionalString,
-  model_id: optionalString,
-  started_at: optionalTimestamp,
-  finished_at: optionalTimestamp,
-  tags: z.array(z.string()).nullish(),
-  capabilities: z.array(everrunsCapabilityPayload).nullish(),
-  usage: everrunsUsagePayload.nullish(),
-});
+export const everrunsSessionPayload = z.compile(
+  z.object({
+    id: z.string().min(1),
+    organization_id: z.string(),
+    agent_id: z.string(),
+    status: z.string(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    title: optionalString,
+    preview: optionalString,
+    output_preview: optionalString,
+    model_id: optionalString,
+    started_at: optionalTimestamp,
+    finished_at: optionalTimestamp,
+    tags: z.array(z.string()).nullish(),
+    capabilities: z.array(everrunsCapabilityPayload).nullish(),
+    usage: everrunsUsagePayload.nullish(),
+  }),
+);
 export type EverrunsSessionPayload = z.output<typeof everrunsSessionPayload>;
 
 /** The list envelope; items are checked one by one so one bad item cannot sink the page. */
-export const everrunsSessionListPayload = z.object({
-  data: z.array(z.unknown()),
-  total: z.number().int().min(0),
-  offset: z.number().int().min(0),
-  limit: z.number().int().min(0),
-});
+export const everrunsSessionListPayload = z.compile(
+  z.object({
+    data: z.array(z.unknown()),
+    total: z.number().int().min(0),
+    offset: z.number().int().min(0),
+    limit: z.number().int().min(0),
+  }),
+);
 
-export const everrunsCancelPayload = z.object({
-  status: z.string(),
-  message: z.string().nullish(),
-});
+export const everrunsCancelPayload = z.compile(
+  z.object({
+    status: z.string(),
+    message: z.string().nullish(),
+  }),
+);

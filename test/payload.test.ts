@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  everrunsCancelPayload,
+  everrunsSessionListPayload,
+  everrunsSessionPayload,
+} from '../src/sources/everruns/payload.js';
+import { factorySessionListPayload, factorySessionPayload } from '../src/sources/factory/payload.js';
+
+// z.compile never throws: a schema its compiler cannot model silently stays on the slower
+// runtime parser. These checks make such a change to a payload schema visible.
+describe('upstream payload schemas', () => {
+  const schemas = {
+    factorySessionPayload,
+    factorySessionListPayload,
+    everrunsSessionPayload,
+    everrunsSessionListPayload,
+    everrunsCancelPayload,
+  };
+  for (const [name, schema] of Object.entries(schemas)) {
+    it(`${name} takes zod's compiled path`, () => {
+      expect(() => z.compile(schema, { strict: true })).not.toThrow();
+    });
+  }
+
+  it('a compiled schema drops unknown fields and reports issues with their paths, as the runtime parser does', () => {
+    const session = {
+      sessionId: 's1',
+      status: 'idle',
+      messageCount: 2,
+      createdAt: 1,
+      updatedAt: 2,
+      extra: { nested: true },
+      sessionSettings: { model: 'm', tags: [{ name: 'web', metadata: { team: 'acme' } }], unknownSetting: 1 },
+    };
+    expect(factorySessionPayload.parse(session)).toEqual({
+      sessionId: 's1',
+      status: 'idle',
+      messageCount: 2,
+      createdAt: 1,
+      updatedAt: 2,
+      sessionSettings: { model: 'm', tags: [{ name: 'web', metadata: { team: 'acme' } }] },
+    });
+    const drifted = factorySessionPayload.safeParse({
+      ...session,
+      messageCount: '2',
+      sessionSettings: { tags: [{ name: 'web', metadata: { n: 1 } }] },
+    });
+    expect(drifted.error?.issues.map((issue) => issue.path.join('.'))).toEqual([
+      'messageCount',
+      'sessionSettings.tags.0.metadata',
+    ]);
+  });
+});
