@@ -5,6 +5,8 @@ import { isRfc3339 } from '../time.js';
  * zod schemas of Everruns API v1 answers (../shared/upstream/everruns-v1-sessions.openapi.json).
  * The server omits unset optional fields; `null` is accepted too. Unknown fields are
  * dropped and unknown status words kept, so newer servers are served, not rejected.
+ * The schemas the client parses with are `z.compile`d, as in ../factory/payload.ts (a
+ * 50-session page: 120 -> 85 µs).
  */
 
 const timestamp = z.string().refine(isRfc3339, 'expected an RFC 3339 date-time');
