@@ -1,5 +1,5 @@
 import { GraphQLError, Kind } from 'graphql';
-import { epochMsToText, isRfc3339, rfc3339ToMicros, toUtcText } from '../sources/time.js';
+import { epochMsToText, rfc3339ToMicros, toUtcText } from '../sources/time.js';
 import { builder } from './builder.js';
 
 /** A DateTime as resolvers return it: epoch milliseconds (Factory) or UTC RFC 3339 text (Everruns). */
@@ -12,7 +12,8 @@ export interface DateTimeInput {
 }
 
 function parseDateTime(value: unknown): DateTimeInput {
-  if (typeof value !== 'string' || !isRfc3339(value)) {
+  const micros = typeof value === 'string' ? rfc3339ToMicros(value) : Number.NaN;
+  if (typeof value !== 'string' || Number.isNaN(micros)) {
     throw new GraphQLError(
       'DateTime must be an RFC 3339 string with a time zone, e.g. "2026-11-20T17:45:12.345678Z".',
       {
@@ -20,7 +21,7 @@ function parseDateTime(value: unknown): DateTimeInput {
       },
     );
   }
-  return { micros: rfc3339ToMicros(value), text: toUtcText(value) };
+  return { micros, text: toUtcText(value) };
 }
 
 builder.scalarType('DateTime', {

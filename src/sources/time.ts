@@ -4,25 +4,106 @@
  * which stays exact in a double until the year 2255.
  */
 
-const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+/** `0`..`9` as a number, anything else as -1. */
+function digit(text: string, at: number): number {
+  const code = text.charCodeAt(at) - 48;
+  return code >= 0 && code <= 9 ? code : -1;
+}
 
-/** True when `text` is an RFC 3339 date-time with a time zone. */
-export function isRfc3339(text: string): boolean {
-  const match = RFC3339.exec(text);
-  return match !== null && !Number.isNaN(Date.parse(`${match[1]}T${match[2]}Z`));
+/** The number written by `count` digits at `at`, or -1 when one of them is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = digit(text, i);
+    if (d < 0) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /**
- * Epoch microseconds of an RFC 3339 string; digits past the sixth are dropped.
- * Returns NaN when the text is not RFC 3339.
+ * Epoch microseconds of an RFC 3339 date-time (`2026-11-20T13:51:01.038387Z`, `...+02:00`);
+ * digits past the sixth are dropped. NaN when the text is not one: the wrong shape, a date
+ * that does not exist (Feb 30), an hour past 23, a leap second, an offset past 23:59.
+ * One pass over the characters: a regular expression plus `Date.parse` cost 0.3 µs per
+ * timestamp, and an Everruns page holds ~160 of them (54 of its 79 µs of validation).
  */
 export function rfc3339ToMicros(text: string): number {
-  const match = RFC3339.exec(text);
-  if (!match) return Number.NaN;
-  const zone = match[4] === 'Z' || match[4] === 'z' ? 'Z' : (match[4] ?? 'Z');
-  const seconds = Date.parse(`${match[1]}T${match[2]}${zone}`);
-  const fraction = Number(`${match[3] ?? ''}000000`.slice(0, 6));
-  return seconds * 1000 + fraction;
+  const length = text.length;
+  if (length < 20) return Number.NaN;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  const t = text.charCodeAt(10);
+  if (
+    year < 0 ||
+    text.charCodeAt(4) !== 45 /* - */ ||
+    month < 1 ||
+    month > 12 ||
+    text.charCodeAt(7) !== 45 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    (t !== 84 /* T */ && t !== 116) /* t */ ||
+    hour < 0 ||
+    hour > 23 ||
+    text.charCodeAt(13) !== 58 /* : */ ||
+    minute < 0 ||
+    minute > 59 ||
+    text.charCodeAt(16) !== 58 ||
+    second < 0 ||
+    second > 59
+  ) {
+    return Number.NaN;
+  }
+  let at = 19;
+  let fraction = 0;
+  if (text.charCodeAt(at) === 46 /* . */) {
+    const first = at + 1;
+    at = first;
+    for (let d = digit(text, at); d >= 0; d = digit(text, ++at)) if (at - first < 6) fraction = fraction * 10 + d;
+    const count = at - first;
+    if (count < 1 || count > 9) return Number.NaN;
+    for (let i = count; i < 6; i++) fraction *= 10;
+  }
+  const zone = text.charCodeAt(at);
+  let offsetMinutes = 0;
+  if (zone === 90 /* Z */ || zone === 122 /* z */) {
+    if (at + 1 !== length) return Number.NaN;
+  } else if (zone === 43 /* + */ || zone === 45 /* - */) {
+    const hours = digitsAt(text, at + 1, 2);
+    const minutes = digitsAt(text, at + 4, 2);
+    if (at + 6 !== length || hours < 0 || hours > 23 || text.charCodeAt(at + 3) !== 58 || minutes < 0 || minutes > 59) {
+      return Number.NaN;
+    }
+    offsetMinutes = (zone === 43 ? 1 : -1) * (hours * 60 + minutes);
+  } else {
+    return Number.NaN;
+  }
+  const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + (minute - offsetMinutes) * 60 + second;
+  return seconds * 1_000_000 + fraction;
+}
+
+/** True when `text` is an RFC 3339 date-time with a time zone (see `rfc3339ToMicros`). */
+export function isRfc3339(text: string): boolean {
+  return !Number.isNaN(rfc3339ToMicros(text));
 }
 
 /**
@@ -32,10 +113,11 @@ export function rfc3339ToMicros(text: string): number {
 export function toUtcText(text: string): string {
   const last = text.charCodeAt(text.length - 1);
   if (last === 90 /* Z */) return text;
-  const match = RFC3339.exec(text);
-  if (!match) return text;
-  const digits = match[3]?.length ?? 0;
-  return microsToText(rfc3339ToMicros(text), digits);
+  const micros = rfc3339ToMicros(text);
+  if (Number.isNaN(micros)) return text;
+  let digits = 0;
+  if (text.charCodeAt(19) === 46 /* . */) while (digit(text, 20 + digits) >= 0) digits += 1;
+  return microsToText(micros, digits);
 }
 
 /** Formats epoch microseconds as RFC 3339 UTC with `digits` fraction digits (0-6). */

@@ -6,7 +6,7 @@ import { isRfc3339 } from '../time.js';
  * The server omits unset optional fields; `null` is accepted too. Unknown fields are
  * dropped and unknown status words kept, so newer servers are served, not rejected.
  * The schemas the client parses with are `z.compile`d, as in ../factory/payload.ts (a
- * 50-session page: 120 -> 85 µs).
+ * 50-session page: 120 -> 85 µs; with the one-pass `isRfc3339`, 34 µs).
  */
 
 const timestamp = z.string().refine(isRfc3339, 'expected an RFC 3339 date-time');
