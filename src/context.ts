@@ -56,19 +56,23 @@ export function createContext(upstreams: Upstreams, config: GatewayConfig, reque
     upstreamCalls: 0,
     retries: 0,
   };
+  const factoryHeader = headerKey(request, KEY_HEADERS.factory);
   const factory = sourceAccess(
     'FACTORY',
     upstreams.factory,
-    headerKey(request, KEY_HEADERS.factory) ?? config.factory?.apiKey ?? null,
+    factoryHeader ?? config.factory?.apiKey ?? null,
+    factoryHeader === null,
     signal,
     budget,
     KEY_HEADERS.factory,
     'FACTORY_API_KEY',
   );
+  const everrunsHeader = headerKey(request, KEY_HEADERS.everruns);
   const everruns = sourceAccess(
     'EVERRUNS',
     upstreams.everruns,
-    headerKey(request, KEY_HEADERS.everruns) ?? config.everruns?.apiKey ?? null,
+    everrunsHeader ?? config.everruns?.apiKey ?? null,
+    everrunsHeader === null,
     signal,
     budget,
     KEY_HEADERS.everruns,

@@ -1,0 +1,93 @@
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RESILIENCE } from '../src/config.js';
+import { DEMO_KEYS, type Emulator, startEmulator } from '../src/emulator/index.js';
+import { UpstreamHttp } from '../src/sources/http.js';
+
+setFlagsFromString('--expose-gc');
+const gcFunction: unknown = runInNewContext('gc');
+
+/** V8's collector: a full one, or a scavenge of the young generation only. */
+function collect(type: 'major' | 'minor'): void {
+  if (typeof gcFunction !== 'function') throw new Error('gc is not exposed');
+  gcFunction({ type, execution: 'sync' });
+}
+
+const oldSpaceBytes = () =>
+  getHeapSpaceStatistics().find((space) => space.space_name === 'old_space')?.space_used_size ?? 0;
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+/**
+ * Bytes moved to the old generation by 120 distinct 100-session pages fetched five at a time
+ * and dropped, then two scavenges: what the gateway's requests leave behind them.
+ */
+async function promotedByPages(coalesce: boolean): Promise<number> {
+  const r = DEFAULT_RESILIENCE;
+  const http = new UpstreamHttp({
+    source: 'FACTORY',
+    baseUrl: emulator.factoryUrl,
+    timeoutMs: 5_000,
+    connections: 8,
+    retry: {
+      maxRetries: 0,
+      baseDelayMs: r.retryBaseDelayMs,
+      maxDelayMs: r.retryMaxDelayMs,
+      maxRetryAfterMs: r.retryAfterMaxMs,
+      budgetRatio: 1,
+      budgetBurst: 20,
+    },
+    breaker: { failureThreshold: 1000, cooldownMs: 1000 },
+    coalesce,
+    authorization: (key) => `Bearer ${key}`,
+  });
+  const call = {
+    apiKey: DEMO_KEYS.acme.factory,
+    credential: 'test',
+    signal: new AbortController().signal,
+    budget: { deadline: Date.now() + 60_000, retriesLeft: 0, upstreamCalls: 0, retries: 0 },
+  };
+  let next = 0;
+  let bytes = 0;
+  const worker = async () => {
+    while (next < 120) {
+      const limit = 70 + (next++ % 31);
+      const answer = await http.send(call, {
+        method: 'GET',
+        route: 'GET /api/v0/sessions',
+        path: '/api/v0/sessions',
+        query: { limit: String(limit) },
+      });
+      bytes += JSON.stringify(answer.body).length;
+    }
+  };
+  // The map lives as long as the gateway: in the old generation, like the real one.
+  collect('major');
+  collect('major');
+  const before = oldSpaceBytes();
+  await Promise.all(Array.from({ length: 5 }, worker));
+  collect('minor');
+  collect('minor');
+  const promoted = oldSpaceBytes() - before;
+  await http.close();
+  expect(bytes).toBeGreaterThan(8_000_000);
+  return promoted;
+}
+
+describe('memory', () => {
+  // V8 (Node 20) keeps a value deleted from a long-lived Map reachable for scavenges until the
+  // next full GC. The map of shared GETs in flight once kept every answer it had handed out
+  // (each upstream page) alive that way: promoted, then a full GC every few hundred requests.
+  it('the shared-GET map does not keep answers alive after they are handed out', async () => {
+    const control = await promotedByPages(false);
+    const coalesced = await promotedByPages(true);
+    expect(coalesced).toBeLessThan(control + 2_000_000);
+  });
+});
