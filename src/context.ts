@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import type { GraphQLError } from 'graphql';
 import type { GatewayConfig } from './config.js';
 import { loadEverrunsSessionsById } from './loaders/everruns-sessions.js';
@@ -9,7 +8,7 @@ import type { EverrunsClient } from './sources/everruns/client.js';
 import type { EverrunsSessionRecord } from './sources/everruns/to-session.js';
 import type { FactoryClient } from './sources/factory/client.js';
 import type { FactorySessionRecord } from './sources/factory/to-session.js';
-import type { RequestBudget } from './sources/http.js';
+import { type CancelSignal, type RequestBudget, RequestCancel } from './sources/http.js';
 
 /** Request headers that carry per-request upstream keys (they override the configured ones). */
 export const KEY_HEADERS = {
@@ -26,7 +25,7 @@ export interface Upstreams {
 /** Everything a resolver may use. Built per request; nothing in it outlives the request. */
 export interface GraphQLContext {
   /** Aborted when the client goes away. */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   readonly factory: SourceAccess<FactoryClient>;
   readonly everruns: SourceAccess<EverrunsClient>;
   readonly loaders: {
@@ -46,10 +45,7 @@ function headerKey(request: Request, name: string): string | null {
 
 /** Builds one request's context: its keys, its signal and fresh loaders. */
 export function createContext(upstreams: Upstreams, config: GatewayConfig, request: Request): GraphQLContext {
-  const signal = request.signal;
-  // Every upstream call in flight listens for the client going away: up to loaderConcurrency
-  // per source plus the lists, past Node's default of 10 that warns of a leak.
-  if (signal instanceof EventTarget) setMaxListeners(2 * config.loaderConcurrency + 16, signal);
+  const signal = new RequestCancel(request.signal);
   const budget: RequestBudget = {
     deadline: Date.now() + config.resilience.requestDeadlineMs,
     retriesLeft: config.resilience.retriesPerRequest,

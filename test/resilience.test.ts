@@ -67,6 +67,31 @@ describe('retries', () => {
     expect(waited).toBeLessThan(2_500);
   });
 
+  it('a client that leaves during a retry wait ends the call: no retry is sent', async () => {
+    h.emulator.switchboard.inject({
+      route: 'GET /v1/sessions',
+      status: 429,
+      headers: { 'retry-after': '1' },
+      times: 1,
+    });
+    const server = await serveOverSocket(h.gateway);
+    const controller = new AbortController();
+    const pending = fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ everrunsSessions(first: 2) { totalCount } }' }),
+      signal: controller.signal,
+    }).catch(() => 'aborted');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(h.emulator.switchboard.count('GET /v1/sessions')).toBe(1);
+    controller.abort();
+    expect(await pending).toBe('aborted');
+    // Past the second the retry would have waited.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expect(h.emulator.switchboard.count('GET /v1/sessions')).toBe(1);
+    await server.close();
+  });
+
   it('a Retry-After past the cap is not waited for: the error comes at once', async () => {
     h.emulator.switchboard.inject({ route: 'GET /v1/sessions', status: 429, headers: { 'retry-after': '30' } });
     const started = performance.now();

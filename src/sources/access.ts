@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
-import type { CallContext, RequestBudget } from './http.js';
+import type { CallContext, CancelSignal, RequestBudget } from './http.js';
 
 /** One source's client as a GraphQL request may use it: with that request's key and signal. */
 export interface SourceAccess<Client> {
@@ -35,7 +35,7 @@ export function sourceAccess<Client>(
   client: Client | null,
   apiKey: string | null,
   keyIsConfigured: boolean,
-  signal: AbortSignal,
+  signal: CancelSignal,
   budget: RequestBudget,
   keyHeader: string,
   keyVariable: string,
