@@ -38,13 +38,23 @@ export interface GraphQLContext {
   readonly partialErrors: GraphQLError[];
 }
 
-function headerKey(request: Request, name: string): string | null {
+/**
+ * What a request's context needs from its HTTP request: Yoga's Fetch-API Request fits, and
+ * so does the Node fast path's view of a Node request (src/fast-path.ts).
+ */
+export interface RequestHead {
+  readonly headers: { get(name: string): string | null };
+  /** Aborts when the client goes away. */
+  readonly signal: CancelSignal;
+}
+
+function headerKey(request: RequestHead, name: string): string | null {
   const value = request.headers.get(name)?.trim();
   return value ? value : null;
 }
 
 /** Builds one request's context: its keys, its signal and fresh loaders. */
-export function createContext(upstreams: Upstreams, config: GatewayConfig, request: Request): GraphQLContext {
+export function createContext(upstreams: Upstreams, config: GatewayConfig, request: RequestHead): GraphQLContext {
   const signal = new RequestCancel(request.signal);
   const budget: RequestBudget = {
     deadline: Date.now() + config.resilience.requestDeadlineMs,

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   }
 
   const gateway = createGateway(gatewayConfig);
-  const server = createServer(gateway.yoga);
+  const server = createServer(gateway.listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, resolve);

@@ -1,9 +1,11 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { type DocumentNode, type ExecutionResult, GraphQLError, Kind } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
 import { createContext, type GraphQLContext, type Upstreams } from './context.js';
+import { createNodeListener, type GatewayServerContext } from './fast-path.js';
 import { graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
 import { log } from './log.js';
 import { createObservability } from './plugins/observability.js';
@@ -16,12 +18,16 @@ import { UpstreamHttp } from './sources/http.js';
 
 /** A gateway: the Yoga instance (a fetch handler and a Node request listener) and its pools. */
 export interface Gateway {
-  readonly yoga: YogaServerInstance<Record<string, never>, GraphQLContext>;
+  readonly yoga: YogaServerInstance<GatewayServerContext, GraphQLContext>;
+  /** The Node request listener to serve: Yoga, with a fast path for JSON POSTs (src/fast-path.ts). */
+  readonly listener: (request: IncomingMessage, response: ServerResponse) => void;
   /** Prometheus metrics of this gateway (also served at /metrics). */
   readonly metrics: Registry;
   /** Closes the upstream connection pools. */
   close(): Promise<void>;
 }
+
+const GRAPHQL_ENDPOINT = '/graphql';
 
 /** What GraphiQL opens with: works in demo mode as it stands. */
 export const GRAPHIQL_DEFAULT_QUERY = `# sessiongraph: Factory and Everruns sessions in one graph.
@@ -84,16 +90,26 @@ export function createGateway(config: GatewayConfig): Gateway {
     everruns: everrunsHttp && createEverrunsClient(everrunsHttp),
   };
 
-  const yoga = createYoga<Record<string, never>, GraphQLContext>({
+  // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
+  const maskUnexpected = (error: unknown, message: string): Error => {
+    const exposed = exposeError(rootCause(error));
+    if (exposed) return located(error, exposed.message, exposed.extensions);
+    // Yoga's own request errors (bad JSON, bad method...) are safe as they are.
+    if (error instanceof GraphQLError && !error.originalError) return error;
+    log('error', 'unexpected error in a resolver', { error: describe(error) });
+    return maskError(error, message, false);
+  };
+
+  const yoga = createYoga<GatewayServerContext, GraphQLContext>({
     schema: config.subgraph ? subgraphSchema() : schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
     // requestGuards enforces maxBodyBytes without Yoga's per-request stream wrapper.
     maxRequestBodySize: false,
     logging: false,
     graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     renderGraphiQL: renderLocalGraphiQL,
-    context: ({ request }) => createContext(upstreams, config, request),
+    context: ({ request, head }) => createContext(upstreams, config, head ?? request),
     plugins: [
       // Compiled execution: the resolvers are the same, the per-field overhead of graphql-js is not.
       ...(config.jit ? [useGraphQlJit({}, { enableIf: ({ document }) => operationCount(document) === 1 })] : []),
@@ -128,22 +144,19 @@ export function createGateway(config: GatewayConfig): Gateway {
         }),
       },
     ],
-    maskedErrors: {
-      isDev: false,
-      // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
-      maskError(error, message) {
-        const exposed = exposeError(rootCause(error));
-        if (exposed) return located(error, exposed.message, exposed.extensions);
-        // Yoga's own request errors (bad JSON, bad method...) are safe as they are.
-        if (error instanceof GraphQLError && !error.originalError) return error;
-        log('error', 'unexpected error in a resolver', { error: describe(error) });
-        return maskError(error, message, false);
-      },
-    },
+    maskedErrors: { isDev: false, maskError: maskUnexpected },
   });
 
   return {
     yoga,
+    listener: createNodeListener({
+      yoga,
+      endpoint: GRAPHQL_ENDPOINT,
+      limits: config.limits,
+      begin: observability.begin,
+      finish: observability.finish,
+      maskError: maskUnexpected,
+    }),
     metrics: observability.registry,
     close: async () => {
       await Promise.all([factoryHttp?.close(), everrunsHttp?.close()]);

@@ -143,7 +143,7 @@ export function dataOf<T>(response: GraphQLResponse, field: string): T {
 
 /** Serves a gateway over a real loopback socket (for transport-level tests). */
 export async function serveOverSocket(gateway: Gateway): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer(gateway.yoga);
+  const server = createServer(gateway.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

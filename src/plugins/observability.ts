@@ -41,6 +41,11 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const fastPath = new Counter({
+    name: 'sessiongraph_fast_path_requests_total',
+    help: "GraphQL requests answered by the Node fast path (JSON POSTs that skip Yoga's Fetch-API layer); the rest are Yoga's.",
+    registers: [registry],
+  });
   const upstreamCalls = new Counter({
     name: 'sessiongraph_upstream_calls_total',
     help: 'Upstream calls (attempts) by source, route and status (HTTP status, timeout, network, aborted, circuit-open).',
@@ -98,6 +103,29 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     return record instanceof RequestRecord ? record : undefined;
   };
 
+  /** Starts a GraphQL request's record on its server context (Yoga's, or the fast path's). */
+  const begin = (serverContext: object): void => {
+    Object.defineProperty(serverContext, RECORD, { value: new RequestRecord() });
+  };
+
+  /** Counts, times and logs a request begun with `begin`, once its response status is known. */
+  const finish = (serverContext: unknown, status: number, via: 'yoga' | 'fast-path' = 'yoga'): void => {
+    const record = recordOf(serverContext);
+    if (!record) return;
+    if (via === 'fast-path') fastPath.inc();
+    const seconds = (performance.now() - record.started) / 1000;
+    requests.inc({ operation: record.operation, status: String(status) });
+    duration.observe({ operation: record.operation }, seconds);
+    log('info', 'request', {
+      operation: record.operation,
+      status,
+      durationMs: Math.round(seconds * 10_000) / 10,
+      upstreamCalls: record.context?.budget.upstreamCalls ?? 0,
+      retries: record.context?.budget.retries ?? 0,
+      errors: record.codes,
+    });
+  };
+
   const ready = () => {
     const sources = health();
     const on = Object.values(sources).filter((state) => state !== 'off');
@@ -132,9 +160,7 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
             endResponse(new Response(text, { status: 200, headers: { 'content-type': registry.contentType } })),
           );
         default:
-          if (typeof serverContext === 'object' && serverContext !== null) {
-            Object.defineProperty(serverContext, RECORD, { value: new RequestRecord() });
-          }
+          if (typeof serverContext === 'object' && serverContext !== null) begin(serverContext);
       }
     },
     onExecute({
@@ -159,19 +185,7 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
       };
     },
     onResponse({ response, serverContext }: { response: Response; serverContext: unknown }) {
-      const record = recordOf(serverContext);
-      if (!record) return;
-      const seconds = (performance.now() - record.started) / 1000;
-      requests.inc({ operation: record.operation, status: String(response.status) });
-      duration.observe({ operation: record.operation }, seconds);
-      log('info', 'request', {
-        operation: record.operation,
-        status: response.status,
-        durationMs: Math.round(seconds * 10_000) / 10,
-        upstreamCalls: record.context?.budget.upstreamCalls ?? 0,
-        retries: record.context?.budget.retries ?? 0,
-        errors: record.codes,
-      });
+      finish(serverContext, response.status);
     },
   };
 
@@ -189,5 +203,5 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     },
   };
 
-  return { registry, plugin, hooks, ready };
+  return { registry, plugin, hooks, ready, begin, finish };
 }

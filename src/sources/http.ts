@@ -105,8 +105,11 @@ class AttemptSignal extends EventEmitter {
   }
 }
 
-/** The cancellation of a call shared by several requests: plain callbacks, no EventTarget. */
-class CallCancel implements CancelSignal {
+/**
+ * A cancellation made of plain callbacks, no EventTarget: a call shared by several requests,
+ * and a request served by the Node fast path (aborted when its client goes away).
+ */
+export class CallCancel implements CancelSignal {
   aborted = false;
   private readonly listeners = new Set<() => void>();
 
@@ -136,7 +139,7 @@ export class RequestCancel implements CancelSignal {
   private readonly calls = new CallCancel();
   private linked = false;
 
-  constructor(private readonly request: AbortSignal) {}
+  constructor(private readonly request: CancelSignal) {}
 
   get aborted(): boolean {
     return this.calls.aborted || this.request.aborted;

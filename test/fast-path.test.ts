@@ -1,0 +1,272 @@
+import { describe, expect, it } from 'vitest';
+import { regularMediaType } from '../src/fast-path.js';
+import { globalId } from '../src/schema/node.js';
+import { serveOverSocket, useHarness } from './harness.js';
+
+// The Node fast path (src/fast-path.ts) must answer exactly as Yoga would. Each request goes
+// once over a socket to the gateway's listener, once to Yoga in-process (`yoga.fetch`, which
+// never takes the fast path); the status, headers, body and upstream calls must be the same,
+// and the fast-path counter says which requests the fast path answered itself.
+
+const h = useHarness();
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly text: string;
+  readonly calls: Record<string, number>;
+}
+
+interface Pair {
+  readonly socket: Answer;
+  readonly yoga: Answer;
+  /** Requests the fast path answered during the socket request (0 or 1). */
+  readonly fast: number;
+}
+
+// Headers Node's HTTP server adds on a socket (Yoga's in-process Response has none of them).
+const TRANSPORT_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+
+function headersOf(response: Response): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of response.headers) {
+    if (!TRANSPORT_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+async function fastCount(): Promise<number> {
+  const metric = await h.gateway.metrics.getSingleMetric('sessiongraph_fast_path_requests_total')?.get();
+  return metric?.values[0]?.value ?? 0;
+}
+
+async function answer(response: Response): Promise<Answer> {
+  const text = await response.text();
+  h.bodies.push(text);
+  const calls = h.emulator.switchboard.counts();
+  h.emulator.switchboard.resetCounts();
+  return { status: response.status, headers: headersOf(response), text, calls };
+}
+
+async function pair(url: string, headers: Record<string, string>, body: string, method = 'POST'): Promise<Pair> {
+  h.emulator.switchboard.resetCounts();
+  const before = await fastCount();
+  // Copies: Yoga's Request adds content-length to a plain headers object it is given.
+  const socket = await answer(await fetch(url, { method, headers: { ...headers }, body }));
+  const fast = (await fastCount()) - before;
+  const yoga = await answer(
+    await h.gateway.yoga.fetch('http://gateway.test/graphql', { method, headers: { ...headers }, body }),
+  );
+  return { socket, yoga, fast };
+}
+
+const JSON_POST = { 'content-type': 'application/json' };
+const LIST = 'sourceId title upstreamStatus createdAt updatedAt model tokenUsage { inputTokens outputTokens }';
+const body = (query: string, extra: Record<string, unknown> = {}) => JSON.stringify({ query, ...extra });
+
+describe('the Node fast path answers as Yoga does', () => {
+  it('lists, the merged feed, nodes and errors inside a result, with every Accept it takes', async () => {
+    const server = await serveOverSocket(h.gateway);
+    try {
+      const acme = h.emulator.tenants.get('acme');
+      const factoryId = globalId('FactorySession', acme?.factorySessions[0]?.sessionId ?? '');
+      const everrunsId = globalId('EverrunsSession', acme?.everrunsSessions[0]?.json.id ?? '');
+      const cases: [string, Record<string, string>, string][] = [
+        [
+          'Factory list, variables',
+          JSON_POST,
+          body(`query B($first: Int) { factorySessions(first: $first) { edges { node { ${LIST} } } } }`, {
+            variables: { first: 7 },
+          }),
+        ],
+        [
+          'both lists, graphql-response+json',
+          { ...JSON_POST, accept: 'application/graphql-response+json' },
+          body(
+            `{ factorySessions(first: 3) { edges { cursor node { id ${LIST} } } pageInfo { hasNextPage endCursor } } everrunsSessions(first: 3) { totalCount edges { node { id ${LIST} agentId } } } }`,
+          ),
+        ],
+        [
+          'merged feed, accept application/json',
+          { ...JSON_POST, accept: 'application/json' },
+          body(
+            `{ sessions(first: 6) { edges { cursor node { __typename id ${LIST} } } pageInfo { hasNextPage endCursor } } }`,
+          ),
+        ],
+        [
+          'nodes with a good, a repeated and a bad id',
+          {
+            'content-type': 'application/json; charset=utf-8',
+            accept: 'application/graphql-response+json, application/json',
+          },
+          body('query E($ids: [ID!]!) { nodes(ids: $ids) { id ... on Session { title } } }', {
+            variables: { ids: [factoryId, everrunsId, factoryId] },
+          }),
+        ],
+        ['a bad id (BAD_USER_INPUT)', JSON_POST, body(`{ node(id: "bad") { id } }`)],
+        [
+          'a bad id, graphql-response+json',
+          { ...JSON_POST, accept: 'application/graphql-response+json' },
+          body(`{ node(id: "bad") { id } }`),
+        ],
+        [
+          'a variable of the wrong type',
+          JSON_POST,
+          body('query($n: Int) { sessions(first: $n) { totalCount } }', { variables: { n: 'x' } }),
+        ],
+        [
+          'a variable of the wrong type, graphql-response+json',
+          { ...JSON_POST, accept: 'application/graphql-response+json' },
+          body('query($n: Int) { sessions(first: $n) { totalCount } }', { variables: { n: 'x' } }),
+        ],
+        [
+          'over maxNodes (stopped at execution)',
+          JSON_POST,
+          body(
+            `query($ids: [ID!]!) { nodes(ids: $ids) { id } ${Array.from({ length: 10 }, (_, i) => `s${i}: sessions(first: 100) { totalCount }`).join(' ')} }`,
+            { variables: { ids: Array.from({ length: 100 }, () => factoryId) } },
+          ),
+        ],
+        [
+          'operationName picks one of two',
+          JSON_POST,
+          body('query A { __typename } query B { everrunsSessions(first: 1) { totalCount } }', {
+            operationName: 'B',
+            variables: null,
+            extensions: {},
+          }),
+        ],
+        [
+          'a mutation refused by input validation',
+          JSON_POST,
+          body(
+            'mutation { createEverrunsSession(input: { agentId: "nope" }) { __typename ... on Error { message } ... on ValidationError { fieldErrors { path message } } } }',
+          ),
+        ],
+        ['introspection', JSON_POST, body('{ __schema { queryType { name } } __type(name: "Session") { kind } }')],
+      ];
+      for (const [name, headers, text] of cases) {
+        const { socket, yoga, fast } = await pair(server.url, headers, text);
+        expect(socket, name).toEqual(yoga);
+        expect(fast, `${name}: answered by the fast path`).toBe(1);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a failing source: the other source answers, with the same errors and retries', async () => {
+    const server = await serveOverSocket(h.gateway);
+    try {
+      h.emulator.switchboard.inject({ route: 'GET /v1/sessions', status: 500 });
+      const { socket, yoga, fast } = await pair(
+        server.url,
+        JSON_POST,
+        body(`{ factorySessions(first: 2) { edges { node { ${LIST} } } } everrunsSessions(first: 2) { totalCount } }`),
+      );
+      expect(socket).toEqual(yoga);
+      expect(socket.text).toContain('"factorySessions":{"edges":[');
+      expect(socket.calls['GET /v1/sessions']).toBeGreaterThan(1);
+      expect(fast).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('hands Yoga whatever it does not take, with the body it read', async () => {
+    const server = await serveOverSocket(h.gateway);
+    try {
+      const cases: [string, Record<string, string>, string][] = [
+        // Parse and validation errors first seen by the fast path: Yoga's answer must not change.
+        [
+          'a parse error, first seen here',
+          { ...JSON_POST, accept: 'application/graphql-response+json' },
+          body('{ nope'),
+        ],
+        ['a validation error', { ...JSON_POST, accept: 'application/graphql-response+json' }, body('{ nope }')],
+        [
+          'over maxAliases (a validation rule of ours)',
+          JSON_POST,
+          body(`{ sessions(first: 1) { ${Array.from({ length: 31 }, (_, i) => `a${i}: totalCount`).join(' ')} } }`),
+        ],
+        ['an unknown parameter', JSON_POST, body('{ __typename }', { variable: {} })],
+        ['variables as an array', JSON_POST, body('{ __typename }', { variables: [] })],
+        ['a batch', JSON_POST, JSON.stringify([{ query: '{ __typename }' }])],
+        ['not JSON', JSON_POST, '{"query": '],
+        ['JSON null', JSON_POST, 'null'],
+        ['an unknown operationName', JSON_POST, body('query A { __typename }', { operationName: 'B' })],
+        ['text/plain (CSRF)', { 'content-type': 'text/plain' }, body('{ __typename }')],
+        ['application/graphql+json', { 'content-type': 'application/graphql+json' }, body('{ __typename }')],
+        ['a browser (Origin)', { ...JSON_POST, origin: 'http://app.test' }, body('{ __typename }')],
+        ['event-stream only', { ...JSON_POST, accept: 'text/event-stream' }, body('{ __typename }')],
+        [
+          'a charset Yoga does not serve',
+          { ...JSON_POST, accept: 'application/json; charset=latin1' },
+          body('{ __typename }'),
+        ],
+        ['a document over maxDocumentBytes', JSON_POST, body(`{ __typename ${' '.repeat(40_000)}}`)],
+      ];
+      const answers: Answer[] = [];
+      for (const [name, headers, text] of cases) {
+        const { socket, yoga, fast } = await pair(server.url, headers, text);
+        expect(socket, name).toEqual(yoga);
+        expect(fast, `${name}: not answered by the fast path`).toBe(0);
+        answers.push(socket);
+      }
+      // Both sides share the gateway's parse cache, so a parse error cached by the fast path
+      // without Yoga's code and status would look the same on both: check what Yoga gives.
+      expect(answers[0]?.status).toBe(400);
+      expect(JSON.parse(answers[0]?.text ?? '{}').errors[0].extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
+      expect(answers[1]?.status).toBe(400);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a client that leaves stops the upstream call', async () => {
+    const server = await serveOverSocket(h.gateway);
+    try {
+      h.emulator.switchboard.inject({ route: 'GET /api/v0/sessions', hang: true });
+      const client = new AbortController();
+      const request = fetch(server.url, {
+        method: 'POST',
+        headers: JSON_POST,
+        body: body('{ factorySessions(first: 2) { edges { node { id } } } }'),
+        signal: client.signal,
+      }).catch(() => 'left');
+      while (h.emulator.switchboard.inFlightNow('GET /api/v0/sessions') === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      client.abort();
+      expect(await request).toBe('left');
+      // The gateway's upstream timeout is 2 s; the call must end well before it.
+      const started = Date.now();
+      while (h.emulator.switchboard.inFlightNow('GET /api/v0/sessions') > 0 && Date.now() - started < 1_500) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(h.emulator.switchboard.inFlightNow('GET /api/v0/sessions')).toBe(0);
+      const aborted = await h.gateway.metrics.getSingleMetric('sessiongraph_upstream_calls_total')?.get();
+      expect(aborted?.values.find((value) => value.labels.status === 'aborted')?.value).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('regularMediaType: the media type Yoga picks for a single result', () => {
+  it.each([
+    [undefined, 'application/json'],
+    ['*/*', 'application/json'],
+    ['application/json', 'application/json'],
+    ['application/graphql-response+json', 'application/graphql-response+json'],
+    ['application/graphql-response+json, application/json', 'application/graphql-response+json'],
+    ['application/json, application/graphql-response+json', 'application/json'],
+    ['application/*', 'application/json'],
+    ['text/event-stream, application/json', 'application/json'],
+    ['application/json; charset=latin1', null],
+    ['text/event-stream', null],
+    ['multipart/mixed', null],
+  ])('%s -> %s', (accept, expected) => {
+    expect(regularMediaType(accept)).toBe(expected);
+  });
+});
