@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { regularMediaType } from '../src/fast-path.js';
 import { globalId } from '../src/schema/node.js';
@@ -247,6 +248,28 @@ describe('the Node fast path answers as Yoga does', () => {
       expect(h.emulator.switchboard.inFlightNow('GET /api/v0/sessions')).toBe(0);
       const aborted = await h.gateway.metrics.getSingleMetric('sessiongraph_upstream_calls_total')?.get();
       expect(aborted?.values.find((value) => value.labels.status === 'aborted')?.value).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the fast path and broken clients', () => {
+  it('a client that leaves halfway through its body does not take the server down', async () => {
+    const server = await serveOverSocket(h.gateway);
+    try {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(
+        'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const { socket: after, fast } = await pair(server.url, JSON_POST, body('{ __typename }'));
+      expect(after.text).toBe('{"data":{"__typename":"Query"}}');
+      expect(fast).toBe(1);
     } finally {
       await server.close();
     }
