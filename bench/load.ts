@@ -28,6 +28,8 @@ process.stdout.write(
     rps: result.requests.average,
     total: result.requests.total,
     p50: result.latency.p50,
+    // autocannon's percentiles are whole milliseconds; the mean of its samples is finer.
+    mean: result.latency.mean,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,

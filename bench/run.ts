@@ -165,6 +165,7 @@ const cases: Case[] = [
 interface Measure {
   rps: number;
   p50: number;
+  meanMs: number;
   p99: number;
   upstreamPerRequest: number;
   cpuTarget: number;
@@ -197,6 +198,7 @@ async function measure(target: keyof typeof targets, name: string, body: Case['b
   return {
     rps: result.rps,
     p50: result.p50,
+    meanMs: result.mean,
     p99: result.p99,
     upstreamPerRequest: result.total ? upstream / result.total : 0,
     cpuTarget: ((cpuSeconds(pid) - cpuBefore) / wall) * 100,
@@ -231,6 +233,7 @@ for (const bench of cases) {
         target,
         rps: Math.round(median(list.map((m) => m.rps))),
         p50: median(list.map((m) => m.p50)),
+        meanLatencyMs: Math.round(median(list.map((m) => m.meanMs)) * 100) / 100,
         p99: median(list.map((m) => m.p99)),
         upstreamPerRequest: Math.round(median(list.map((m) => m.upstreamPerRequest)) * 100) / 100,
         cpuTarget: Math.round(median(list.map((m) => m.cpuTarget))),
@@ -257,6 +260,14 @@ console.log('\n| case | conns | target | req/s | p50 ms | p99 ms | upstream/req 
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   console.log(`| ${r.case} ${r.label} | ${r.connections} | ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.upstreamPerRequest} | ${r.cpuTarget} | ${r.cpuMsPerRequest} | ${r.cpuEmulator} | ${r.peakRssMb} | ${r.ratioToFloor ?? ''} |`);
+}
+const latencyRows = rows.filter((r) => r.case === 'f');
+const floorLatency = latencyRows.find((r) => r.target === 'floor')?.meanLatencyMs;
+for (const r of latencyRows.filter((row) => row.target !== 'floor')) {
+  if (typeof floorLatency === 'number' && typeof r.meanLatencyMs === 'number') {
+    const added = Math.round((r.meanLatencyMs - floorLatency) * 100) / 100;
+    console.log(`(f) ${r.target}: mean latency ${r.meanLatencyMs} ms, ${added >= 0 ? '+' : ''}${added} ms over the floor's ${floorLatency}`);
+  }
 }
 console.log(`\npeak RSS (VmHWM) of the largest process: gateway ${peakRssMb(targets.gateway.pid)} MB, gateway1 ${peakRssMb(targets.gateway1.pid)} MB`);
 for (const child of children) child.kill('SIGTERM');
