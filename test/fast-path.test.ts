@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { regularMediaType } from '../src/fast-path.js';
 import { globalId } from '../src/schema/node.js';
-import { serveOverSocket, useHarness } from './harness.js';
+import { abortablePost, serveOverSocket, useHarness } from './harness.js';
 
 // The Node fast path (src/fast-path.ts) must answer exactly as Yoga would. Each request goes
 // once over a socket to the gateway's listener, once to Yoga in-process (`yoga.fetch`, which
@@ -228,18 +228,12 @@ describe('the Node fast path answers as Yoga does', () => {
     const server = await serveOverSocket(h.gateway);
     try {
       h.emulator.switchboard.inject({ route: 'GET /api/v0/sessions', hang: true });
-      const client = new AbortController();
-      const request = fetch(server.url, {
-        method: 'POST',
-        headers: JSON_POST,
-        body: body('{ factorySessions(first: 2) { edges { node { id } } } }'),
-        signal: client.signal,
-      }).catch(() => 'left');
+      const client = abortablePost(server.url, '{ factorySessions(first: 2) { edges { node { id } } } }');
       while (h.emulator.switchboard.inFlightNow('GET /api/v0/sessions') === 0) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       client.abort();
-      expect(await request).toBe('left');
+      expect(await client.left).toBe('aborted');
       // The gateway's upstream timeout is 2 s; the call must end well before it.
       const started = Date.now();
       while (h.emulator.switchboard.inFlightNow('GET /api/v0/sessions') > 0 && Date.now() - started < 1_500) {

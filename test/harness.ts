@@ -156,3 +156,18 @@ export async function serveOverSocket(gateway: Gateway): Promise<{ url: string; 
       }),
   };
 }
+
+/**
+ * POSTs a query over a socket with a signal the test aborts: `left` resolves to 'aborted' once
+ * the client has gone (or to the response, if the gateway answered first).
+ */
+export function abortablePost(url: string, query: string): { abort: () => void; left: Promise<Response | 'aborted'> } {
+  const controller = new AbortController();
+  const left = fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+    signal: controller.signal,
+  }).catch(() => 'aborted' as const);
+  return { abort: () => controller.abort(), left };
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESILIENCE } from '../src/config.js';
 import { DEMO_KEYS } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
-import { dataOf, errorCodes, serveOverSocket, useHarness } from './harness.js';
+import { abortablePost, dataOf, errorCodes, serveOverSocket, useHarness } from './harness.js';
 
 describe('retries', () => {
   const h = useHarness({
@@ -75,17 +75,11 @@ describe('retries', () => {
       times: 1,
     });
     const server = await serveOverSocket(h.gateway);
-    const controller = new AbortController();
-    const pending = fetch(server.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ everrunsSessions(first: 2) { totalCount } }' }),
-      signal: controller.signal,
-    }).catch(() => 'aborted');
+    const client = abortablePost(server.url, '{ everrunsSessions(first: 2) { totalCount } }');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(h.emulator.switchboard.count('GET /v1/sessions')).toBe(1);
-    controller.abort();
-    expect(await pending).toBe('aborted');
+    client.abort();
+    expect(await client.left).toBe('aborted');
     // Past the second the retry would have waited.
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     expect(h.emulator.switchboard.count('GET /v1/sessions')).toBe(1);
@@ -173,18 +167,12 @@ describe('hanging upstreams, deadlines and the circuit breaker', () => {
   it("the client's disconnect aborts the upstream calls", async () => {
     h.emulator.switchboard.inject({ route: 'GET /v1/sessions', hang: true });
     const server = await serveOverSocket(h.gateway);
-    const controller = new AbortController();
-    const pending = fetch(server.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ everrunsSessions(first: 2) { totalCount } }' }),
-      signal: controller.signal,
-    }).catch(() => 'aborted');
+    const client = abortablePost(server.url, '{ everrunsSessions(first: 2) { totalCount } }');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(h.emulator.switchboard.inFlightNow('GET /v1/sessions')).toBe(1);
     const aborted = performance.now();
-    controller.abort();
-    expect(await pending).toBe('aborted');
+    client.abort();
+    expect(await client.left).toBe('aborted');
     while (h.emulator.switchboard.inFlightNow('GET /v1/sessions') > 0 && performance.now() - aborted < 1_000) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
