@@ -34,6 +34,20 @@ interface Params {
  * regular processor wins whenever one of its types matches, with the last of them.
  */
 export function regularMediaType(accept: string | undefined): RegularType | null {
+  const key = accept ?? '';
+  const known = mediaTypes.get(key);
+  if (known !== undefined) return known;
+  const chosen = negotiate(accept);
+  // Clients send few distinct Accept headers; the bound keeps odd ones from growing the map.
+  if (mediaTypes.size >= 256) mediaTypes.clear();
+  mediaTypes.set(key, chosen);
+  return chosen;
+}
+
+/** Remembered answers of `negotiate`: it splits and scans the header, ~4 µs a request at one connection. */
+const mediaTypes = new Map<string, RegularType | null>();
+
+function negotiate(accept: string | undefined): RegularType | null {
   let chosen: RegularType | null = null;
   const requested = (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse();
   for (const entry of requested) {
@@ -78,6 +92,7 @@ function headerOf(request: IncomingMessage, name: string): string | null {
 
 function isJsonContentType(value: string | undefined): boolean {
   if (value === undefined) return false;
+  if (value === 'application/json') return true;
   const normalized = value.replace(/\s/g, '').toLowerCase();
   return normalized === 'application/json' || normalized === 'application/json;charset=utf-8';
 }
@@ -178,8 +193,12 @@ export function createNodeListener(
       result = { errors: [unexpected(options.maskError(error, 'Unexpected error.'))] } satisfies ExecutionResult;
     }
     const answer = processRegularResult(result, yoga.fetchAPI, type);
-    options.finish(serverContext, answer.status, 'fast-path');
-    await sendNodeResponse(answer, response, request, true);
+    const sent = sendNodeResponse(answer, response, request, true);
+    // Node writes the answer on the next tick (res.end corks the socket until then); the metrics
+    // and the log line are queued after that write, so the client does not wait for them
+    // (~10 µs a request at one connection).
+    process.nextTick(() => options.finish(serverContext, answer.status, 'fast-path'));
+    await sent;
   };
 
   return (request, response) => {

@@ -285,5 +285,16 @@ describe('regularMediaType: the media type Yoga picks for a single result', () =
     ['multipart/mixed', null],
   ])('%s -> %s', (accept, expected) => {
     expect(regularMediaType(accept)).toBe(expected);
+    // Again, from the remembered answers.
+    expect(regularMediaType(accept)).toBe(expected);
+  });
+
+  it('answers the same once more distinct headers than it remembers have been seen', () => {
+    for (let i = 0; i < 300; i++) {
+      expect(regularMediaType(`application/json;q=0.${i}`)).toBe('application/json');
+      expect(regularMediaType(`text/event-stream;q=0.${i}`)).toBe(null);
+    }
+    expect(regularMediaType('application/graphql-response+json')).toBe('application/graphql-response+json');
+    expect(regularMediaType('multipart/mixed')).toBe(null);
   });
 });
