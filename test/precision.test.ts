@@ -79,3 +79,69 @@ describe('timestamps and counts', () => {
     expect(response.body).toEqual({ data: { node: { tokenUsage: { inputTokens: 2_600_000_000 } } } });
   });
 });
+
+/** A JSON object's property, when the value is an object (test data is untyped JSON). */
+function field(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null && name in value
+    ? Object.getOwnPropertyDescriptor(value, name)?.value
+    : undefined;
+}
+
+describe('the fields both sources share', () => {
+  // The records carry these under their GraphQL names (read as properties, no resolver):
+  // each must still be the source's own value, for a whole page of each.
+  it("upstreamStatus, model and tokenUsage are each upstream's values", async () => {
+    const tenant = h.emulator.tenants.get('acme');
+    const response = await h.query(`{
+      factorySessions(first: 50) { edges { node { sourceId upstreamStatus model tokenUsage { inputTokens outputTokens cacheReadTokens cacheCreationTokens thinkingTokens factoryCredits } } } }
+      everrunsSessions(first: 50) { edges { node { sourceId upstreamStatus model modelId tokenUsage { inputTokens outputTokens cacheReadTokens cacheCreationTokens thinkingTokens } usage { inputTokens outputTokens cacheReadTokens cacheCreationTokens } } } }
+    }`);
+    expect(response.body.errors).toBeUndefined();
+    type Node = Record<string, unknown> & { sourceId: string };
+    const nodes = (name: string) => dataOf<{ edges: { node: Node }[] }>(response, name).edges.map((edge) => edge.node);
+
+    const factoryExpected = (tenant?.factorySessions.slice(0, 50) ?? []).map((s) => {
+      const usage = field(s.sessionSettings, 'tokenUsage');
+      return {
+        sourceId: s.sessionId,
+        upstreamStatus: s.status,
+        model: field(s.sessionSettings, 'model') ?? null,
+        tokenUsage: usage
+          ? {
+              inputTokens: field(usage, 'inputTokens'),
+              outputTokens: field(usage, 'outputTokens'),
+              cacheReadTokens: field(usage, 'cacheReadTokens') ?? null,
+              cacheCreationTokens: field(usage, 'cacheCreationTokens') ?? null,
+              thinkingTokens: field(usage, 'thinkingTokens') ?? null,
+              factoryCredits: field(usage, 'factoryCredits') ?? null,
+            }
+          : null,
+      };
+    });
+    expect(nodes('factorySessions')).toEqual(factoryExpected);
+    expect(factoryExpected.filter((s) => s.model !== null && s.tokenUsage !== null).length).toBeGreaterThan(10);
+
+    const everrunsExpected = (tenant?.everrunsSessions.slice(0, 50) ?? []).map(({ json }) => {
+      const usage = json.usage;
+      const counts = usage
+        ? {
+            inputTokens: field(usage, 'input_tokens'),
+            outputTokens: field(usage, 'output_tokens'),
+            cacheReadTokens: field(usage, 'cache_read_tokens') ?? null,
+            cacheCreationTokens: field(usage, 'cache_creation_tokens') ?? null,
+          }
+        : null;
+      return {
+        sourceId: json.id,
+        upstreamStatus: json.status,
+        model: json.model_id ?? null,
+        modelId: json.model_id ?? null,
+        tokenUsage: counts && { ...counts, thinkingTokens: null },
+        usage: counts,
+      };
+    });
+    expect(nodes('everrunsSessions')).toEqual(everrunsExpected);
+    expect(everrunsExpected.filter((s) => s.model !== null && s.usage !== null).length).toBeGreaterThan(5);
+    expect(new Set(everrunsExpected.map((s) => s.upstreamStatus)).size).toBeGreaterThan(1);
+  });
+});

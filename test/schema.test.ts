@@ -19,6 +19,20 @@ describe('schema', () => {
     expect(Object.keys(schema.getQueryType()?.getFields() ?? {})).not.toContain('_service');
   });
 
+  it('reads the fields of a list page as properties: no resolver per item', () => {
+    // graphql-jit calls a field's resolver with a fresh resolve-info object for every item; a
+    // field without one is a property read (execution of (c): 141 -> 125 µs in tmp/exec.tpl).
+    const resolved = (typeName: string, fields: string[]) => {
+      const type = schema.getType(typeName);
+      const all = type && 'getFields' in type ? type.getFields() : {};
+      return fields.filter((name) => !all[name] || ('resolve' in all[name] && all[name].resolve !== undefined));
+    };
+    const shared = ['sourceId', 'title', 'upstreamStatus', 'createdAt', 'updatedAt', 'model', 'tokenUsage'];
+    expect(resolved('FactorySession', [...shared, 'computerId', 'messageCount'])).toEqual([]);
+    expect(resolved('EverrunsSession', [...shared, 'agentId', 'modelId'])).toEqual([]);
+    expect(resolved('TokenUsage', ['inputTokens', 'outputTokens'])).toEqual([]);
+  });
+
   it('describes every type, field and argument', () => {
     const missing: string[] = [];
     for (const type of Object.values(schema.getTypeMap())) {

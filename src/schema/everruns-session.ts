@@ -56,13 +56,7 @@ builder.node(EverrunsSession, {
       type: TokenUsage,
       nullable: true,
       description: 'Cumulative token usage (the same counts as `tokenUsage`).',
-      resolve: (s) =>
-        s.usage && {
-          inputTokens: s.usage.input_tokens,
-          outputTokens: s.usage.output_tokens,
-          cacheReadTokens: s.usage.cache_read_tokens,
-          cacheCreationTokens: s.usage.cache_creation_tokens,
-        },
+      resolve: (s) => s.tokenUsage,
     }),
   }),
 });

@@ -4,6 +4,16 @@ import type { FactorySessionRecord } from './factory/to-session.js';
 
 export type { EverrunsSessionRecord, FactorySessionRecord };
 
+/** Normalised token counts, whichever source they came from. */
+export interface TokenUsageShape {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens?: number | null;
+  readonly cacheCreationTokens?: number | null;
+  readonly thinkingTokens?: number | null;
+  readonly factoryCredits?: number | null;
+}
+
 /** Any session the gateway serves, tagged by its source. */
 export type SessionRecord = FactorySessionRecord | EverrunsSessionRecord;
 

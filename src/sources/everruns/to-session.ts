@@ -1,13 +1,17 @@
+import type { TokenUsageShape } from '../session.js';
 import { rfc3339ToMicros, toUtcText } from '../time.js';
 import type { EverrunsCapabilityPayload, EverrunsSessionPayload, EverrunsUsagePayload } from './payload.js';
 
-/** An Everruns session as the gateway holds it: times as UTC RFC 3339 text at upstream precision. */
+/**
+ * An Everruns session as the gateway holds it: times as UTC RFC 3339 text at upstream precision.
+ * Shared `Session` fields sit under their GraphQL names (see FactorySessionRecord).
+ */
 export interface EverrunsSessionRecord {
   readonly kind: 'EVERRUNS';
   readonly sourceId: string;
   readonly organizationId: string;
   readonly agentId: string;
-  readonly status: string;
+  readonly upstreamStatus: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Epoch microseconds of `createdAt`, the merged feed's ordering axis. */
@@ -21,6 +25,10 @@ export interface EverrunsSessionRecord {
   readonly tags: readonly string[];
   readonly capabilities: readonly EverrunsCapabilityPayload[];
   readonly usage: EverrunsUsagePayload | null;
+  /** `model_id`, again under the interface's name. */
+  readonly model: string | null;
+  /** `usage` with the interface's names. */
+  readonly tokenUsage: TokenUsageShape | null;
 }
 
 function optionalTime(text: string | null | undefined): string | null {
@@ -34,7 +42,7 @@ export function toEverrunsSession(payload: EverrunsSessionPayload): EverrunsSess
     sourceId: payload.id,
     organizationId: payload.organization_id,
     agentId: payload.agent_id,
-    status: payload.status,
+    upstreamStatus: payload.status,
     createdAt: toUtcText(payload.created_at),
     updatedAt: toUtcText(payload.updated_at),
     createdAtMicros: rfc3339ToMicros(payload.created_at),
@@ -47,5 +55,14 @@ export function toEverrunsSession(payload: EverrunsSessionPayload): EverrunsSess
     tags: payload.tags ?? [],
     capabilities: payload.capabilities ?? [],
     usage: payload.usage ?? null,
+    model: payload.model_id ?? null,
+    tokenUsage: payload.usage
+      ? {
+          inputTokens: payload.usage.input_tokens,
+          outputTokens: payload.usage.output_tokens,
+          cacheReadTokens: payload.usage.cache_read_tokens,
+          cacheCreationTokens: payload.usage.cache_creation_tokens,
+        }
+      : null,
   };
 }

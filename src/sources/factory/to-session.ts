@@ -1,11 +1,17 @@
+import type { TokenUsageShape } from '../session.js';
 import type { FactorySessionPayload, FactorySessionSettingsPayload } from './payload.js';
 
-/** A Factory session as the gateway holds it: upstream words verbatim, times in epoch ms. */
+/**
+ * A Factory session as the gateway holds it: upstream words verbatim, times in epoch ms.
+ * Fields the `Session` interface shares with Everruns (`upstreamStatus`, `model`, `tokenUsage`)
+ * sit under their GraphQL names, so graphql-jit reads them as properties: a field with a
+ * resolver costs a call and a resolve-info object per item (400 per 50-session page).
+ */
 export interface FactorySessionRecord {
   readonly kind: 'FACTORY';
   readonly sourceId: string;
   readonly title: string | null;
-  readonly status: string;
+  readonly upstreamStatus: string;
   readonly messageCount: number;
   /** Epoch milliseconds, as Factory sends them. */
   readonly createdAt: number;
@@ -15,6 +21,10 @@ export interface FactorySessionRecord {
   readonly createdAtMicros: number;
   readonly computerId: string | null;
   readonly settings: FactorySessionSettingsPayload | null;
+  /** `sessionSettings.model`. */
+  readonly model: string | null;
+  /** `sessionSettings.tokenUsage`. */
+  readonly tokenUsage: TokenUsageShape | null;
 }
 
 /** Maps a validated Factory payload to the gateway's record. */
@@ -23,7 +33,7 @@ export function toFactorySession(payload: FactorySessionPayload): FactorySession
     kind: 'FACTORY',
     sourceId: payload.sessionId,
     title: payload.title ?? null,
-    status: payload.status,
+    upstreamStatus: payload.status,
     messageCount: payload.messageCount,
     createdAt: payload.createdAt,
     updatedAt: payload.updatedAt,
@@ -31,5 +41,7 @@ export function toFactorySession(payload: FactorySessionPayload): FactorySession
     createdAtMicros: payload.createdAt * 1000,
     computerId: payload.computerId ?? null,
     settings: payload.sessionSettings ?? null,
+    model: payload.sessionSettings?.model ?? null,
+    tokenUsage: payload.sessionSettings?.tokenUsage ?? null,
   };
 }
