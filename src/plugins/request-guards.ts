@@ -107,6 +107,8 @@ interface ExecuteHook {
  */
 export function requestGuards(config: GatewayConfig): object[] {
   const { limits } = config;
+  // Made once: Yoga's validation cache keys on the rules, and new closures per request cost allocation.
+  const rules = limitRules(limits);
   const plugins: object[] = [
     {
       onRequest({ request, endResponse }: RequestHook) {
@@ -154,7 +156,7 @@ export function requestGuards(config: GatewayConfig): object[] {
         }
       },
       onValidate({ addValidationRule }: ValidateHook) {
-        for (const rule of limitRules(limits)) addValidationRule(rule);
+        for (const rule of rules) addValidationRule(rule);
         if (!config.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
       },
       onExecute({ args, setResultAndStopExecution }: ExecuteHook) {
