@@ -5,7 +5,7 @@ import type { FactorySessionPayload, FactorySessionSettingsPayload } from './pay
  * A Factory session as the gateway holds it: upstream words verbatim, times in epoch ms.
  * Fields the `Session` interface shares with Everruns (`upstreamStatus`, `model`, `tokenUsage`)
  * sit under their GraphQL names, so graphql-jit reads them as properties: a field with a
- * resolver costs a call and a resolve-info object per item (400 per 50-session page).
+ * resolver costs a call and a resolve-info object per item (7 of them per item of a list page).
  */
 export interface FactorySessionRecord {
   readonly kind: 'FACTORY';
