@@ -4,6 +4,14 @@ import { DEMO_KEYS } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
 import { abortablePost, dataOf, errorCodes, serveOverSocket, useHarness } from './harness.js';
 
+/** The Everruns list answers 429 with `Retry-After: 1` once, then normally. */
+const LIST_RATE_LIMITED_ONCE = {
+  route: 'GET /v1/sessions',
+  status: 429,
+  headers: { 'retry-after': '1' },
+  times: 1,
+} as const;
+
 describe('retries', () => {
   const h = useHarness({
     gateway: () => ({ resilience: { ...DEFAULT_RESILIENCE, retryBaseDelayMs: 20, retryMaxDelayMs: 200 } }),
@@ -52,12 +60,7 @@ describe('retries', () => {
   });
 
   it('429 with Retry-After: 1 waits about a second (as the upstream saw it), then succeeds', async () => {
-    h.emulator.switchboard.inject({
-      route: 'GET /v1/sessions',
-      status: 429,
-      headers: { 'retry-after': '1' },
-      times: 1,
-    });
+    h.emulator.switchboard.inject(LIST_RATE_LIMITED_ONCE);
     const response = await h.query('{ everrunsSessions(first: 2) { totalCount } }');
     expect(response.body).toEqual({ data: { everrunsSessions: { totalCount: 230 } } });
     const [first, second] = h.emulator.switchboard.requests.filter((r) => r.route === 'GET /v1/sessions');
@@ -68,12 +71,7 @@ describe('retries', () => {
   });
 
   it('a client that leaves during a retry wait ends the call: no retry is sent', async () => {
-    h.emulator.switchboard.inject({
-      route: 'GET /v1/sessions',
-      status: 429,
-      headers: { 'retry-after': '1' },
-      times: 1,
-    });
+    h.emulator.switchboard.inject(LIST_RATE_LIMITED_ONCE);
     const server = await serveOverSocket(h.gateway);
     const client = abortablePost(server.url, '{ everrunsSessions(first: 2) { totalCount } }');
     await new Promise((resolve) => setTimeout(resolve, 200));
