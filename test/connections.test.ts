@@ -100,6 +100,26 @@ describe('everrunsSessions', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('a first page is one call for exactly `first` sessions; `total` tells whether more follow', async () => {
+    const listed = () => h.emulator.switchboard.requests.filter((r) => r.route === 'GET /v1/sessions');
+    const full = await page(EVERRUNS_PAGE, 'everrunsSessions', { first: 100 });
+    expect(full.edges.length).toBe(100);
+    expect(full.pageInfo.hasNextPage).toBe(true);
+    expect(listed().map((r) => r.query)).toEqual([{ offset: '0', limit: '100' }]);
+
+    const stored = h.emulator.tenants.get('acme')?.everrunsSessions ?? [];
+    const agentId = stored[0]?.json.agent_id ?? '';
+    const ofAgent = stored.filter((s) => s.json.agent_id === agentId).length;
+    const exact = await page(EVERRUNS_PAGE, 'everrunsSessions', { first: ofAgent, agentId });
+    expect(exact.edges.length).toBe(ofAgent);
+    expect(exact.pageInfo.hasNextPage).toBe(false);
+    expect(
+      listed()
+        .slice(1)
+        .map((r) => r.query.limit),
+    ).toEqual([String(ofAgent)]);
+  });
+
   it('walks backward with last/before from the end to the start', async () => {
     const expected = h.emulator.tenants.get('acme')?.everrunsSessions.map((s) => s.json.id) ?? [];
     const seen: string[] = [];

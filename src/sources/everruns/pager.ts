@@ -50,18 +50,22 @@ export async function readEverrunsForward(
   let offset: number;
   let buffer: EverrunsSessionRecord[];
   let total: number;
+  let next: number;
   if (start) {
-    ({ offset, buffer, total } = await locateAfter(list, start, count + 2, agentId));
+    ({ offset, buffer, next, total } = await locateAfter(list, start, count + 2, agentId));
   } else {
-    const page = await list({ offset: 0, limit: Math.min(MAX_LIMIT, count + 1), agentId });
+    // `total` says whether more follow, so the page asks for `count` items, not one more:
+    // `first: 100` is one call, and a page parses no item it does not serve.
+    const page = await list({ offset: 0, limit: Math.min(MAX_LIMIT, Math.max(1, count)), agentId });
     offset = 0;
     buffer = [...page.sessions];
     total = page.total;
+    // Items left out as invalid still take their offsets.
+    next = page.received;
   }
   const startOffset = offset;
-  let next = offset + buffer.length;
-  while (buffer.length <= count && next < total) {
-    const page = await list({ offset: next, limit: Math.min(MAX_LIMIT, count + 1 - buffer.length), agentId });
+  while (buffer.length < count && next < total) {
+    const page = await list({ offset: next, limit: Math.min(MAX_LIMIT, count - buffer.length), agentId });
     if (page.received === 0) break;
     buffer.push(...page.sessions);
     next += page.received;
@@ -118,6 +122,8 @@ interface Located {
   readonly offsetOfKey: number | null;
   /** Items from `offset` on that the search already fetched. */
   readonly buffer: EverrunsSessionRecord[];
+  /** Offset just past the last item fetched (invalid items left out still take offsets). */
+  readonly next: number;
   readonly total: number;
 }
 
@@ -136,20 +142,24 @@ async function locateAfter(
     const sessions = page.sessions;
     const own = sessions.findIndex((session) => session.sourceId === position.key.id);
     if (own >= 0) {
-      return { offset: at + own + 1, offsetOfKey: at + own, buffer: sessions.slice(own + 1), total };
+      const next = at + page.received;
+      return { offset: at + own + 1, offsetOfKey: at + own, buffer: sessions.slice(own + 1), next, total };
     }
     const first = sessions[0];
     if (page.received === 0 || (first && compareKeys(keyOf(first), position.key) > 0)) {
       // Everything here is already past the key: sessions were deleted above it; look earlier.
-      if (at === 0) return { offset: 0, offsetOfKey: null, buffer: [...sessions], total };
+      if (at === 0) return { offset: 0, offsetOfKey: null, buffer: [...sessions], next: page.received, total };
       at = Math.max(0, at - MAX_LIMIT);
       continue;
     }
     const after = sessions.findIndex((session) => compareKeys(keyOf(session), position.key) > 0);
-    if (after >= 0) return { offset: at + after, offsetOfKey: null, buffer: sessions.slice(after), total };
+    if (after >= 0) {
+      const next = at + page.received;
+      return { offset: at + after, offsetOfKey: null, buffer: sessions.slice(after), next, total };
+    }
     // Everything here still precedes the key: sessions were created above it; look later.
     at += page.received;
-    if (at >= total) return { offset: total, offsetOfKey: null, buffer: [], total };
+    if (at >= total) return { offset: total, offsetOfKey: null, buffer: [], next: total, total };
   }
   throw new UpstreamError(
     'EVERRUNS',
