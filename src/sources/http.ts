@@ -248,15 +248,17 @@ export class UpstreamHttp {
    */
   async send(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
     if (call.signal.aborted) throw new RequestAbortedError();
-    if (request.method !== 'GET' || !this.options.coalesce) return this.sendOnce(call, request);
+    // The path and query as sent, once per call (the coalescing key holds it too).
+    const target = request.path + queryString(request.query);
+    if (request.method !== 'GET' || !this.options.coalesce) return this.sendOnce(call, request, target);
     // Identical GETs in flight for the same credential share one call (keyed by a hash of the
     // key, never the key itself); the call is aborted only when every waiting client has gone.
-    const key = `${call.credential} ${request.path}${queryString(request.query)}`;
+    const key = `${call.credential} ${target}`;
     let shared = this.inFlight.get(key);
     if (!shared) {
       const controller = new CallCancel();
       const entry: SharedCall = { waiters: 0, controller, promise: SETTLED };
-      entry.promise = this.sendOnce({ ...call, signal: controller }, request).finally(() => {
+      entry.promise = this.sendOnce({ ...call, signal: controller }, request, target).finally(() => {
         if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
         // V8 (Node 20) keeps a value deleted from a long-lived Map alive through scavenges until
         // the next full GC, so every answer handed out (each upstream page) was promoted. With
@@ -271,7 +273,7 @@ export class UpstreamHttp {
     return waitFor(shared, call.signal);
   }
 
-  private async sendOnce(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
+  private async sendOnce(call: CallContext, request: HttpRequest, target: string): Promise<HttpAnswer> {
     if (!this.breaker.allow()) {
       this.options.onCall?.({ source: this.source, route: request.route, status: 'circuit-open', durationMs: 0 });
       throw new UpstreamError(
@@ -284,7 +286,7 @@ export class UpstreamHttp {
     }
     // The breaker judges whole calls (after their retries): noise that a retry absorbs is no outage.
     try {
-      const answer = await this.sendWithRetries(call, request);
+      const answer = await this.sendWithRetries(call, request, target);
       this.breaker.success();
       return answer;
     } catch (error) {
@@ -295,11 +297,11 @@ export class UpstreamHttp {
     }
   }
 
-  private async sendWithRetries(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
+  private async sendWithRetries(call: CallContext, request: HttpRequest, target: string): Promise<HttpAnswer> {
     this.retryBudget.deposit();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.attempt(call, request);
+        return await this.attempt(call, request, target);
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
         const delay = this.retryDelay(call, request, error, attempt);
@@ -326,7 +328,7 @@ export class UpstreamHttp {
     return delay;
   }
 
-  private async attempt(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
+  private async attempt(call: CallContext, request: HttpRequest, target: string): Promise<HttpAnswer> {
     const remaining = call.budget.deadline - Date.now();
     if (remaining <= 0) {
       throw this.unavailable('was not asked: the request deadline had passed', null, false, false);
@@ -355,7 +357,7 @@ export class UpstreamHttp {
       }
       const response = await this.pool.request({
         method: request.method,
-        path: this.prefix + request.path + queryString(request.query),
+        path: this.prefix + target,
         headers,
         body,
         signal: controller,
@@ -413,14 +415,19 @@ export class UpstreamHttp {
   }
 }
 
-function queryString(query: HttpRequest['query']): string {
+/**
+ * `?name=value&...` of the defined values, percent-encoded (`encodeURIComponent`: what a server
+ * decodes the same as URLSearchParams' form encoding, without building one per call).
+ */
+export function queryString(query: HttpRequest['query']): string {
   if (!query) return '';
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(name, String(value));
+  let text = '';
+  for (const name in query) {
+    const value = query[name];
+    if (value === undefined) continue;
+    text += `${text.length === 0 ? '?' : '&'}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
   }
-  const text = params.toString();
-  return text.length > 0 ? `?${text}` : '';
+  return text;
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */

@@ -6,9 +6,10 @@ import { z } from 'zod';
  * instead of running a parser object per field, with the same answers (an input that fails
  * is parsed again by the regular parser, so the issues are the same). A 50-session page:
  * 90 -> 26 µs. test/payload.test.ts checks each one compiles.
- * Unknown fields are dropped, never rejected; enum-like words are kept as plain strings so
- * a new status or setting value is served rather than failing the item. Optional fields
- * also accept `null`, which the document does not promise but servers send.
+ * Unknown fields are accepted and never read (src/sources/parse.ts); enum-like words are
+ * kept as plain strings so a new status or setting value is served rather than failing the
+ * item. Optional fields also accept `null`, which the document does not promise but servers
+ * send.
  */
 
 const optionalString = z.string().nullish();
@@ -24,9 +25,14 @@ export const factoryTokenUsagePayload = z.object({
 });
 export type FactoryTokenUsagePayload = z.output<typeof factoryTokenUsagePayload>;
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function isStringMap(value: unknown): value is Record<string, string> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  for (const entry of Object.values(value)) if (typeof entry !== 'string') return false;
+  if (!isRecord(value)) return false;
+  // for-in rather than Object.values: no array per tag (JSON objects inherit no enumerable keys).
+  for (const key in value) if (typeof value[key] !== 'string') return false;
   return true;
 }
 
