@@ -5,11 +5,11 @@ import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
 /*
  * Answers are checked, not copied: zod's `validate` runs the compiled schema without building
  * an output (an Everruns page of 50: 32 -> 21 µs, and 50 fewer object graphs to collect), and
- * the JSON value itself is what the mapping reads. The payload schemas have no transforms or
- * defaults, so what passes is already the schema's output: `ZodType<T, T>` (input and output
- * alike) is what these functions take, so a schema with a transform would not type-check. Unknown fields stay in the JSON value, where
- * nothing reads them: the records are built field by field, and GraphQL serves declared fields.
- * Only an answer that fails is parsed again, for its issues.
+ * the mapping reads the JSON value itself. The payload schemas have no transforms or defaults,
+ * so what passes is already the schema's output; these functions take `ZodType<T, T>` (input
+ * and output alike), so a schema with a transform would not type-check here. Unknown fields
+ * stay in the JSON value, where nothing reads them: records are built field by field, and
+ * GraphQL serves declared fields only. An answer that fails is parsed again, for its issues.
  */
 
 /**
