@@ -13,7 +13,8 @@ import type { SessionRecord } from '../sources/session.js';
  * ids they did not return.
  */
 export class SessionLoader<R extends SessionRecord> {
-  private readonly loader: DataLoader<string, R | null>;
+  /** Made on the first load: most requests only list, and a DataLoader per source and request was wasted. */
+  private loader: DataLoader<string, R | null> | null = null;
   private readonly listsInFlight = new Set<Promise<unknown>>();
   private readonly listed = new Map<string, R>();
   /**
@@ -22,25 +23,28 @@ export class SessionLoader<R extends SessionRecord> {
    * were ~1% of a list request's CPU, tmp/pipeab.mts).
    */
   private unindexed: (readonly R[])[] = [];
-  /** Whether a load was made: only then can DataLoader's cache hold a copy a page must replace. */
-  private loading = false;
 
-  constructor(fetchOne: (id: string) => Promise<R | null>, concurrency: number) {
-    this.loader = new DataLoader<string, R | null>(
+  constructor(
+    private readonly fetchOne: (id: string) => Promise<R | null>,
+    private readonly concurrency: number,
+  ) {}
+
+  private dataLoader(): DataLoader<string, R | null> {
+    this.loader ??= new DataLoader<string, R | null>(
       async (ids) => {
         if (this.listsInFlight.size > 0) await Promise.allSettled(this.listsInFlight);
         this.index();
-        return mapBounded(ids, concurrency, (id) => this.listed.get(id) ?? fetchOne(id));
+        return mapBounded(ids, this.concurrency, (id) => this.listed.get(id) ?? this.fetchOne(id));
       },
       // The default cache is per loader, and a loader lives for one request.
       { maxBatchSize: 1000 },
     );
+    return this.loader;
   }
 
   /** The session with this upstream id, or null when the upstream does not know it. */
   load(id: string): Promise<R | null> {
-    this.loading = true;
-    return this.loader.load(id);
+    return this.dataLoader().load(id);
   }
 
   /** Runs a list call, letting concurrent loads wait for it, and primes its sessions. */
@@ -48,7 +52,8 @@ export class SessionLoader<R extends SessionRecord> {
     this.listsInFlight.add(call);
     try {
       const page = await call;
-      if (this.loading) for (const session of page.sessions) this.prime(session);
+      // Only once loads have begun can DataLoader's cache hold a copy a page must replace.
+      if (this.loader !== null) for (const session of page.sessions) this.prime(session);
       else this.unindexed.push(page.sessions);
       return page;
     } finally {
@@ -65,21 +70,21 @@ export class SessionLoader<R extends SessionRecord> {
   prime(session: R): void {
     this.index();
     this.listed.set(session.sourceId, session);
-    this.loader.clear(session.sourceId);
+    this.loader?.clear(session.sourceId);
   }
 
   /** Drops what the request knows of a session, so the next load fetches it again. */
   refresh(id: string): void {
     this.index();
     this.listed.delete(id);
-    this.loader.clear(id);
+    this.loader?.clear(id);
   }
 
   /** Records that a session no longer exists (after a delete in the same request). */
   forget(id: string): void {
     this.index();
     this.listed.delete(id);
-    this.loader.clear(id).prime(id, null);
+    this.dataLoader().clear(id).prime(id, null);
   }
 
   /** Enters the pending list pages in `listed`, in the order they arrived (a later copy wins). */
