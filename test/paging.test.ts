@@ -20,7 +20,7 @@ describe('lazyConnection', () => {
 
   it('keeps the cursor getters off the page objects', () => {
     // An object literal's getter is an accessor pair V8 (Node 20) allocates in old space; it
-    // kept every request's page alive through young-generation GCs (README, Performance).
+    // kept every request's page alive through young-generation GCs (docs/performance.md).
     for (const name of ['startCursor', 'endCursor']) {
       expect(Object.getOwnPropertyDescriptor(page.pageInfo, name)).toBeUndefined();
     }
