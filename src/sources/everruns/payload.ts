@@ -21,7 +21,6 @@ export const everrunsUsagePayload = z.object({
   cache_read_tokens: optionalNumber,
   cache_creation_tokens: optionalNumber,
 });
-export type EverrunsUsagePayload = z.output<typeof everrunsUsagePayload>;
 
 export const everrunsCapabilityPayload = z.object({
   ref: z.string(),

@@ -1,6 +1,6 @@
 import type { TokenUsageShape } from '../session.js';
 import { rfc3339ToMicros, toUtcText } from '../time.js';
-import type { EverrunsCapabilityPayload, EverrunsSessionPayload, EverrunsUsagePayload } from './payload.js';
+import type { EverrunsCapabilityPayload, EverrunsSessionPayload } from './payload.js';
 
 /**
  * An Everruns session as the gateway holds it: times as UTC RFC 3339 text at upstream precision.
@@ -24,10 +24,9 @@ export interface EverrunsSessionRecord {
   readonly finishedAt: string | null;
   readonly tags: readonly string[];
   readonly capabilities: readonly EverrunsCapabilityPayload[];
-  readonly usage: EverrunsUsagePayload | null;
   /** `model_id`, again under the interface's name. */
   readonly model: string | null;
-  /** `usage` with the interface's names. */
+  /** `usage` with the interface's names (the only copy the record keeps). */
   readonly tokenUsage: TokenUsageShape | null;
 }
 
@@ -54,7 +53,6 @@ export function toEverrunsSession(payload: EverrunsSessionPayload): EverrunsSess
     finishedAt: optionalTime(payload.finished_at),
     tags: payload.tags ?? [],
     capabilities: payload.capabilities ?? [],
-    usage: payload.usage ?? null,
     model: payload.model_id ?? null,
     tokenUsage: payload.usage
       ? {
