@@ -86,8 +86,16 @@ describe('memory', () => {
   // next full GC. The map of shared GETs in flight once kept every answer it had handed out
   // (each upstream page) alive that way: promoted, then a full GC every few hundred requests.
   it('the shared-GET map does not keep answers alive after they are handed out', async () => {
-    const control = await promotedByPages(false);
-    const coalesced = await promotedByPages(true);
+    // What one run promotes also depends on where scavenges fall (pages in flight then are
+    // promoted either way): without coalescing 0.8-10 MB; with it 0.8-1 MB alone, once 7 MB in a
+    // loaded suite. With the map holding answers a run promotes every page (~12 MB). The
+    // median of three runs of each is compared, so one odd run decides nothing.
+    const medianOf = async (coalesce: boolean) => {
+      const runs = [await promotedByPages(coalesce), await promotedByPages(coalesce), await promotedByPages(coalesce)];
+      return runs.sort((x, y) => x - y)[1] ?? 0;
+    };
+    const control = await medianOf(false);
+    const coalesced = await medianOf(true);
     expect(coalesced).toBeLessThan(control + 2_000_000);
   });
 });
