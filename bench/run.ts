@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { build } from 'esbuild';
 import { DEMO_KEYS } from '../src/emulator/index.js';
 
 /**
@@ -111,6 +112,32 @@ const startGateway = (workers: string) =>
 const gateway = await startGateway(WORKERS);
 const gateway1 = await startGateway('1');
 const floor = await start(['bench/floor.ts'], upstreamEnv, /floor at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
+// BENCH_PIPELINE=1 adds bench/pipeline.ts (the gateway's work without its GraphQL server layer),
+// with the gateway's Node flags, measured in the same interleaving.
+const PIPELINE = process.env.BENCH_PIPELINE === '1';
+// Bundled like the gateway (scripts/build.mjs), so both run the same kind of code on plain Node.
+if (PIPELINE) {
+  await build({
+    entryPoints: [`${root}bench/pipeline.ts`],
+    outfile: `${root}dist/bench-pipeline.js`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
+const pipeline = PIPELINE
+  ? await start(
+      ['dist/bench-pipeline.js'],
+      { ...upstreamEnv, NODE_ENV: 'production' },
+      /pipeline at (http:\/\/127\.0\.0\.1:\d+\/graphql)/,
+      'stderr',
+      NODE_FLAGS.split(' ').filter(Boolean),
+    )
+  : null;
 // Drain their logs so a full pipe never blocks them.
 for (const child of children) {
   child.stdout?.resume();
@@ -118,9 +145,11 @@ for (const child of children) {
 }
 // Give every worker time to listen before load arrives.
 await new Promise((resolve) => setTimeout(resolve, 2_000));
-const targets = {
+type Target = 'gateway' | 'gateway1' | 'pipeline' | 'floor';
+const targets: Record<Target, { url: string; pid: number | undefined }> = {
   gateway: { url: gateway.match[1] ?? '', pid: gateway.child.pid },
   gateway1: { url: gateway1.match[1] ?? '', pid: gateway1.child.pid },
+  pipeline: { url: pipeline?.match[1] ?? '', pid: pipeline?.child.pid },
   floor: { url: floor.match[1] ?? '', pid: floor.child.pid },
 };
 
@@ -173,7 +202,7 @@ interface Measure {
   errors: number;
 }
 
-async function measure(target: keyof typeof targets, name: string, body: Case['body'], connections: number, seconds: number): Promise<Measure> {
+async function measure(target: Target, name: string, body: Case['body'], connections: number, seconds: number): Promise<Measure> {
   await control('/reset');
   const pid = targets[target].pid;
   const cpuBefore = cpuSeconds(pid);
@@ -216,8 +245,10 @@ for (const bench of cases) {
   await control('/clear');
   if (bench.latencyMs) await control('/fault', { route: '*', delayMs: bench.latencyMs });
   for (const connections of bench.connections) {
-    const runs: Record<string, Measure[]> = { gateway: [], gateway1: [], floor: [] };
-    const order: (keyof typeof targets)[] = bench.floor ? ['gateway', 'gateway1', 'floor'] : ['gateway', 'gateway1'];
+    const runs: Record<Target, Measure[]> = { gateway: [], gateway1: [], pipeline: [], floor: [] };
+    const order: Target[] = ['gateway', 'gateway1'];
+    if (PIPELINE) order.push('pipeline');
+    if (bench.floor) order.push('floor');
     for (const target of order) await measure(target, bench.floor ?? bench.name, bench.body, connections, 1); // warm-up
     for (let run = 0; run < RUNS; run++) {
       for (const target of run % 2 ? [...order].reverse() : order) {
@@ -232,6 +263,8 @@ for (const bench of cases) {
         connections,
         target,
         rps: Math.round(median(list.map((m) => m.rps))),
+        // Each run's req/s, in order: how far the median could move.
+        rpsRuns: list.map((m) => Math.round(m.rps)),
         p50: median(list.map((m) => m.p50)),
         meanLatencyMs: Math.round(median(list.map((m) => m.meanMs)) * 100) / 100,
         p99: median(list.map((m) => m.p99)),

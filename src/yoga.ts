@@ -4,7 +4,7 @@ import { type DocumentNode, type ExecutionResult, GraphQLError, Kind } from 'gra
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
-import { createContext, type GraphQLContext, type Upstreams } from './context.js';
+import { createContext, type GraphQLContext } from './context.js';
 import { createNodeListener, type GatewayServerContext } from './fast-path.js';
 import { graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
 import { log } from './log.js';
@@ -12,9 +12,7 @@ import { createObservability } from './plugins/observability.js';
 import { requestGuards } from './plugins/request-guards.js';
 import { exposeError, located, normalizeError, rootCause } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
-import { createEverrunsClient } from './sources/everruns/client.js';
-import { createFactoryClient } from './sources/factory/client.js';
-import { UpstreamHttp } from './sources/http.js';
+import { createUpstreams, type UpstreamSet } from './upstreams.js';
 
 /** A gateway: the Yoga instance (a fetch handler and a Node request listener) and its pools. */
 export interface Gateway {
@@ -45,50 +43,13 @@ query RecentSessions {
 
 /** Creates the gateway for a configuration; sources that are not configured answer coded errors. */
 export function createGateway(config: GatewayConfig): Gateway {
-  let factoryHttp: UpstreamHttp | null = null;
-  let everrunsHttp: UpstreamHttp | null = null;
+  let http: UpstreamSet | null = null;
   const observability = createObservability(() => ({
-    FACTORY: factoryHttp?.breaker.state ?? 'off',
-    EVERRUNS: everrunsHttp?.breaker.state ?? 'off',
+    FACTORY: http?.factoryHttp?.breaker.state ?? 'off',
+    EVERRUNS: http?.everrunsHttp?.breaker.state ?? 'off',
   }));
-  const hooks = observability.hooks;
-  const r = config.resilience;
-  const common = {
-    timeoutMs: config.upstreamTimeoutMs,
-    connections: config.upstreamConnections,
-    retry: {
-      maxRetries: r.retries,
-      baseDelayMs: r.retryBaseDelayMs,
-      maxDelayMs: r.retryMaxDelayMs,
-      maxRetryAfterMs: r.retryAfterMaxMs,
-      budgetRatio: r.retryBudgetRatio,
-      budgetBurst: 20,
-    },
-    breaker: { failureThreshold: r.breakerFailures, cooldownMs: r.breakerCooldownMs },
-    coalesce: config.coalesceGets,
-    ...hooks,
-  };
-  factoryHttp = config.factory
-    ? new UpstreamHttp({
-        ...common,
-        source: 'FACTORY',
-        baseUrl: config.factory.baseUrl,
-        authorization: (key) => `Bearer ${key}`,
-      })
-    : null;
-  everrunsHttp = config.everruns
-    ? new UpstreamHttp({
-        ...common,
-        source: 'EVERRUNS',
-        baseUrl: config.everruns.baseUrl,
-        // Everruns takes API keys as `ApiKey evr_...` and session tokens as bearer tokens.
-        authorization: (key) => (key.startsWith('evr_') ? `ApiKey ${key}` : `Bearer ${key}`),
-      })
-    : null;
-  const upstreams: Upstreams = {
-    factory: factoryHttp && createFactoryClient(factoryHttp),
-    everruns: everrunsHttp && createEverrunsClient(everrunsHttp),
-  };
+  http = createUpstreams(config, observability.hooks);
+  const { factoryHttp, everrunsHttp, upstreams } = http;
 
   // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
   const maskUnexpected = (error: unknown, message: string): Error => {
