@@ -1,11 +1,11 @@
 import type { z } from 'zod';
 import { log } from '../log.js';
 import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
+import { validatorFor } from './validator.js';
 
 /*
- * Answers are checked, not copied: zod's `validate` runs the compiled schema without building
- * an output (an Everruns page of 50: 32 -> 21 µs, and 50 fewer object graphs to collect), and
- * the mapping reads the JSON value itself. The payload schemas have no transforms or defaults,
+ * Answers are checked, not copied: the schema's allocation-free check (./validator.ts) says
+ * whether the JSON value is valid, and the mapping reads the JSON value itself. The payload schemas have no transforms or defaults,
  * so what passes is already the schema's output; these functions take `ZodType<T, T>` (input
  * and output alike), so a schema with a transform would not type-check here. Unknown fields
  * stay in the JSON value, where nothing reads them: records are built field by field, and
@@ -17,7 +17,7 @@ import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
  * @throws UpstreamError `UPSTREAM_UNAVAILABLE` when the answer does not match the API
  */
 export function parseAnswer<T>(source: SourceName, schema: z.ZodType<T, T>, body: unknown): T {
-  if (schema.validate(body)) return body;
+  if (validatorFor(schema)(body)) return body;
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   log('warn', 'upstream answer failed validation', { source, issues: describeIssues(parsed.error) });
@@ -53,8 +53,9 @@ export function parseItems<T>(
 ): { items: T[]; invalid: number } {
   const valid: T[] = [];
   let invalid = 0;
+  const isValid = validatorFor(schema);
   for (const item of items) {
-    if (schema.validate(item)) {
+    if (isValid(item)) {
       valid.push(item);
       continue;
     }
