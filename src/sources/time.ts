@@ -132,28 +132,60 @@ export function microsToText(micros: number, digits = 6): string {
 const DAY_MS = 86_400_000;
 /** Year 10000: past it `toISOString` writes six-digit years, which the fast path does not. */
 const FAST_LIMIT_MS = 253_402_300_800_000;
-const dayPrefixes = new Map<number, string>();
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+const ZERO = 48;
 
 /**
- * `new Date(ms).toISOString()`, three times faster: a list page formats two instants per item,
- * and most fall on a few days, so the date part comes from a small cache.
+ * `new Date(ms).toISOString()`, three times faster and as one flat string: a list page formats
+ * two instants per item, and text joined piece by piece left V8 a chain of partial strings per
+ * instant to build and then flatten (80 instants and their JSON: 31 -> 8 KB allocated, same time).
  */
 export function epochMsToText(ms: number): string {
   if (!Number.isInteger(ms) || ms < 0 || ms >= FAST_LIMIT_MS) return new Date(ms).toISOString();
-  const day = Math.floor(ms / DAY_MS);
-  let prefix = dayPrefixes.get(day);
-  if (prefix === undefined) {
-    if (dayPrefixes.size >= 4096) dayPrefixes.clear();
-    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
-    dayPrefixes.set(day, prefix);
-  }
-  let rest = ms - day * DAY_MS;
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  // Days since 1970 to a civil date (H. Hinnant's `civil_from_days`).
+  const shifted = days + 719_468;
+  const era = Math.floor(shifted / 146_097);
+  const dayOfEra = shifted - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
   const hours = Math.floor(rest / 3_600_000);
   rest -= hours * 3_600_000;
   const minutes = Math.floor(rest / 60_000);
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1000);
-  return `${prefix}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(rest - seconds * 1000)}Z`;
+  const millis = rest - seconds * 1000;
+  // YYYY-MM-DDTHH:MM:SS.mmmZ
+  return String.fromCharCode(
+    ZERO + Math.floor(year / 1000),
+    ZERO + (Math.floor(year / 100) % 10),
+    ZERO + (Math.floor(year / 10) % 10),
+    ZERO + (year % 10),
+    45,
+    ZERO + Math.floor(month / 10),
+    ZERO + (month % 10),
+    45,
+    ZERO + Math.floor(day / 10),
+    ZERO + (day % 10),
+    84,
+    ZERO + Math.floor(hours / 10),
+    ZERO + (hours % 10),
+    58,
+    ZERO + Math.floor(minutes / 10),
+    ZERO + (minutes % 10),
+    58,
+    ZERO + Math.floor(seconds / 10),
+    ZERO + (seconds % 10),
+    46,
+    ZERO + Math.floor(millis / 100),
+    ZERO + (Math.floor(millis / 10) % 10),
+    ZERO + (millis % 10),
+    90,
+  );
 }
