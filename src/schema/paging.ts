@@ -75,16 +75,20 @@ export function decodeCursor<S extends z.ZodType>(
   return parsed.data;
 }
 
-/** An edge whose cursor is encoded only when a client selects it (then once). */
-export class LazyEdge<N> {
+/**
+ * An edge whose cursor is encoded only when a client selects it (then once). It holds its item
+ * and the page's encoder rather than a closure over the item: one object per edge, not three.
+ */
+export class LazyEdge<N, I = unknown> {
   private encoded: string | undefined;
   constructor(
     readonly node: N,
-    private readonly encode: () => string,
+    private readonly item: I,
+    private readonly encode: (item: I) => string,
   ) {}
 
   get cursor(): string {
-    this.encoded ??= this.encode();
+    this.encoded ??= this.encode(this.item);
     return this.encoded;
   }
 }
@@ -95,9 +99,9 @@ export class LazyEdge<N> {
  * space, and that old object kept every request's page alive through each young-generation GC
  * (about 2.5 MB promoted per scavenge under load; see the Performance section of the README).
  */
-class LazyPageInfo<N> {
+class LazyPageInfo<N, I> {
   constructor(
-    private readonly edges: readonly LazyEdge<N>[],
+    private readonly edges: readonly LazyEdge<N, I>[],
     readonly hasNextPage: boolean,
     readonly hasPreviousPage: boolean,
   ) {}
@@ -119,6 +123,6 @@ export function lazyConnection<I, N>(
   hasNextPage: boolean,
   hasPreviousPage: boolean,
 ) {
-  const edges = items.map((item) => new LazyEdge(node(item), () => cursor(item)));
+  const edges = items.map((item) => new LazyEdge(node(item), item, cursor));
   return { edges, pageInfo: new LazyPageInfo(edges, hasNextPage, hasPreviousPage) };
 }
