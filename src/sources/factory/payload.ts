@@ -2,10 +2,11 @@ import { z } from 'zod';
 
 /**
  * zod schemas of Factory Public API v0 answers (../shared/upstream/factory-v0-sessions.openapi.yaml).
- * The schemas the client parses with are `z.compile`d: zod generates one function per schema
- * instead of running a parser object per field, with the same answers (an input that fails
- * is parsed again by the regular parser, so the issues are the same). A 50-session page:
- * 90 -> 26 µs. test/payload.test.ts checks each one compiles.
+ * Answers are checked by the allocation-free validators generated from these schemas
+ * (../validator.ts); zod parses an answer only when that check fails, for its issues. The
+ * schemas that parse are `z.compile`d: zod generates one function per schema instead of
+ * running a parser object per field, with the same answers. test/payload.test.ts checks each
+ * one compiles.
  * Unknown fields are accepted and never read (src/sources/parse.ts); enum-like words are
  * kept as plain strings so a new status or setting value is served rather than failing the
  * item. Optional fields also accept `null`, which the document does not promise but servers
