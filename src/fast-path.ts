@@ -235,11 +235,10 @@ export function createNodeListener(
 
 /**
  * The answer text of a result with data and nothing else, or null. For such a result Yoga's
- * `processRegularResult` answers 200 with its media type and `JSON.stringify` of the result
- * (through the result's own serialiser, as Yoga does; errors and `extensions.http` are what it
- * would adjust):
- * written here directly, without its Response, Headers and body buffer (~15 KB less garbage
- * per list page). Anything else goes through Yoga's processor; test/fast-path.test.ts compares.
+ * `processRegularResult` answers 200 with its media type and the result's own serialisation
+ * (errors and `extensions.http` are what it would adjust). The fast path writes that directly,
+ * without Yoga's Response, Headers and body buffer (~15 KB less garbage per list page).
+ * Anything else goes through Yoga's processor; test/fast-path.test.ts compares the answers.
  */
 function plainAnswer(result: Parameters<typeof processRegularResult>[0]): string | null {
   if (Array.isArray(result) || Symbol.asyncIterator in result) return null;

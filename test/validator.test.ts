@@ -179,5 +179,19 @@ describe('generated upstream validators', () => {
     expect(isInterpreted(schema)).toBe(false);
     expect(validatorFor(schema)({ kind: 'a', value: 1 })).toBe(true);
     expect(validatorFor(schema)({ kind: 'b', value: 1 })).toBe(false);
+    // Formats, coercion and strictness check more than the type: zod's own, with zod's answers.
+    const cases: [z.ZodType, unknown, boolean][] = [
+      [z.email(), 'not-an-email', false],
+      [z.string().email(), 'not-an-email', false],
+      [z.uuid(), 'x', false],
+      [z.int(), 1.5, false],
+      [z.coerce.string(), 1, true],
+      [z.string().max(2), 'abc', false],
+      [z.strictObject({ a: z.string() }), { a: 'x', b: 1 }, false],
+    ];
+    for (const [each, value, valid] of cases) {
+      expect(isInterpreted(z.object({ field: each }))).toBe(false);
+      expect(validatorFor(z.object({ field: each }))({ field: value })).toBe(valid);
+    }
   });
 });

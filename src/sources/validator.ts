@@ -87,6 +87,12 @@ function build(schema: z.core.$ZodType): Validator {
 }
 
 function emit(out: Emitter, schema: z.core.$ZodType, v: string): void {
+  const def = schema._zod.def;
+  // A string format (z.email()), a number format (z.int()) or a coercing schema checks or
+  // converts more than its type: zod's to run.
+  if ('format' in def || 'coerce' in def || ('check' in def && !(schema instanceof z.core.$ZodCustom))) {
+    throw new Unsupported(`a ${def.type} format or coercion`);
+  }
   if (schema instanceof z.core.$ZodOptional) {
     if (schema instanceof z.core.$ZodExactOptional) throw new Unsupported('exactOptional');
     out.lines.push(`if (${v} !== undefined) {`);
