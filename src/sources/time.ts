@@ -161,31 +161,19 @@ export function epochMsToText(ms: number): string {
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1000);
   const millis = rest - seconds * 1000;
-  // YYYY-MM-DDTHH:MM:SS.mmmZ
+  // biome-ignore format: one part of YYYY-MM-DDTHH:MM:SS.mmmZ per line
   return String.fromCharCode(
-    ZERO + Math.floor(year / 1000),
-    ZERO + (Math.floor(year / 100) % 10),
-    ZERO + (Math.floor(year / 10) % 10),
-    ZERO + (year % 10),
-    45,
-    ZERO + Math.floor(month / 10),
-    ZERO + (month % 10),
-    45,
-    ZERO + Math.floor(day / 10),
-    ZERO + (day % 10),
-    84,
-    ZERO + Math.floor(hours / 10),
-    ZERO + (hours % 10),
-    58,
-    ZERO + Math.floor(minutes / 10),
-    ZERO + (minutes % 10),
-    58,
-    ZERO + Math.floor(seconds / 10),
-    ZERO + (seconds % 10),
-    46,
-    ZERO + Math.floor(millis / 100),
-    ZERO + (Math.floor(millis / 10) % 10),
-    ZERO + (millis % 10),
-    90,
+    digitOf(year, 1000), digitOf(year, 100), digitOf(year, 10), digitOf(year, 1), 45,
+    digitOf(month, 10), digitOf(month, 1), 45,
+    digitOf(day, 10), digitOf(day, 1), 84,
+    digitOf(hours, 10), digitOf(hours, 1), 58,
+    digitOf(minutes, 10), digitOf(minutes, 1), 58,
+    digitOf(seconds, 10), digitOf(seconds, 1), 46,
+    digitOf(millis, 100), digitOf(millis, 10), digitOf(millis, 1), 90,
   );
+}
+
+/** The character code of the digit of `value` at `unit` (1, 10, 100, 1000). */
+function digitOf(value: number, unit: number): number {
+  return ZERO + (Math.floor(value / unit) % 10);
 }
