@@ -1,7 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { build } from 'esbuild';
 import { DEMO_KEYS } from '../src/emulator/index.js';
 
 /**
@@ -117,16 +116,9 @@ const floor = await start(['bench/floor.ts'], upstreamEnv, /floor at (http:\/\/1
 const PIPELINE = process.env.BENCH_PIPELINE === '1';
 // Bundled like the gateway (scripts/build.mjs), so both run the same kind of code on plain Node.
 if (PIPELINE) {
-  await build({
-    entryPoints: [`${root}bench/pipeline.ts`],
-    outfile: `${root}dist/bench-pipeline.js`,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minify: true,
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    logLevel: 'warning',
+  execFileSync(process.execPath, ['scripts/build.mjs', 'bench/pipeline.ts', 'dist/bench-pipeline.js'], {
+    cwd: root,
+    stdio: 'inherit',
   });
 }
 const pipeline = PIPELINE
