@@ -11,7 +11,9 @@ import { DEMO_KEYS } from '../src/emulator/index.js';
  * of each process and the gateway's peak RSS (VmHWM).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// Five runs: single 5-second runs on a shared 2-core machine move by about 10%, and a median of
+// three let one slow run of the floor or the gateway decide a case's ratio.
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ONLY = process.env.BENCH_CASES?.split(',');
 const root = new URL('..', import.meta.url).pathname;
 const TSX = `${root}node_modules/.bin/tsx`;
@@ -268,6 +270,12 @@ for (const bench of cases) {
         errors: list.reduce((sum, m) => sum + m.errors, 0),
         peakRssMb: peakRssMb(targets[target].pid),
         ratioToFloor: null as number | null,
+        // Run by run against the floor's run of the same round (each round runs every target
+        // once, back to back): how much of a ratio is the machine's drift rather than the code.
+        ratioRuns:
+          bench.floor && target !== 'floor'
+            ? list.map((m, i) => Math.round((m.rps / (runs.floor[i]?.rps ?? Number.NaN)) * 100) / 100)
+            : null,
       };
       if (target === 'floor') floorRps.set(`${bench.name}:${connections}`, row.rps);
       rows.push(row);
