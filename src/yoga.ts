@@ -4,12 +4,14 @@ import { type DocumentNode, type ExecutionResult, GraphQLError, Kind } from 'gra
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
-import { createContext, type GraphQLContext } from './context.js';
+import { createContext, type GraphQLContext, type RequestHead } from './context.js';
 import { createNodeListener, type GatewayServerContext } from './fast-path.js';
 import { graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
 import { log } from './log.js';
 import { createObservability } from './plugins/observability.js';
+import { overNodeLimit } from './plugins/query-limits.js';
 import { requestGuards } from './plugins/request-guards.js';
+import { EXECUTION_HOOKS, executionHooks, PreparedOperations } from './prepared.js';
 import { exposeError, located, normalizeError, rootCause } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
 import { createUpstreams, type UpstreamSet } from './upstreams.js';
@@ -21,6 +23,8 @@ export interface Gateway {
   readonly listener: (request: IncomingMessage, response: ServerResponse) => void;
   /** Prometheus metrics of this gateway (also served at /metrics). */
   readonly metrics: Registry;
+  /** Prepared operations (src/prepared.ts), or null when the plugins are not the ones they replay. */
+  readonly prepared: PreparedOperations | null;
   /** Closes the upstream connection pools. */
   close(): Promise<void>;
 }
@@ -61,8 +65,24 @@ export function createGateway(config: GatewayConfig): Gateway {
     return maskError(error, message, false);
   };
 
+  const served = config.subgraph ? subgraphSchema() : schema;
+  // Yoga's context option; prepared operations (src/prepared.ts) build their context with it too.
+  const contextFactory = ({ request, head }: { request?: RequestHead; head?: RequestHead }): GraphQLContext => {
+    const from = head ?? request;
+    if (!from) throw new Error('a GraphQL request without its HTTP request');
+    return createContext(upstreams, config, from);
+  };
+
+  // The whole plugin list as envelop runs it (Yoga's own plugins around ours), for `executionHooks`.
+  let registered: readonly unknown[] = [];
+  const listPlugins = {
+    onPluginInit({ plugins }: { plugins: readonly unknown[] }) {
+      registered = plugins;
+    },
+  };
+
   const yoga = createYoga<GatewayServerContext, GraphQLContext>({
-    schema: config.subgraph ? subgraphSchema() : schema,
+    schema: served,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
     // requestGuards enforces maxBodyBytes without Yoga's per-request stream wrapper.
@@ -70,8 +90,9 @@ export function createGateway(config: GatewayConfig): Gateway {
     logging: false,
     graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     renderGraphiQL: renderLocalGraphiQL,
-    context: ({ request, head }) => createContext(upstreams, config, head ?? request),
+    context: contextFactory,
     plugins: [
+      listPlugins,
       // Compiled execution: the resolvers are the same, the per-field overhead of graphql-js is not.
       ...(config.jit ? [useGraphQlJit({}, { enableIf: ({ document }) => operationCount(document) === 1 })] : []),
       observability.plugin,
@@ -97,10 +118,8 @@ export function createGateway(config: GatewayConfig): Gateway {
         onExecute: ({ args }: { args: { contextValue: GraphQLContext } }) => ({
           onExecuteDone: ({ result, setResult }: ExecuteDone) => {
             if (Symbol.asyncIterator in result) return;
-            const extra = args.contextValue.partialErrors;
-            // graphql-jit's errors are not graphql-js GraphQLErrors: Yoga would take them for crashes.
-            const errors = [...(result.errors ?? []).map(normalizeError), ...extra];
-            if (errors.length > 0) setResult({ ...result, errors });
+            const changed = withPartialErrors(result, args.contextValue);
+            if (changed) setResult(changed);
           },
         }),
       },
@@ -108,8 +127,22 @@ export function createGateway(config: GatewayConfig): Gateway {
     maskedErrors: { isDev: false, maskError: maskUnexpected },
   });
 
+  // Prepared operations skip envelop for documents it has validated, only while the plugins
+  // are the ones they were written for (with graphql-jit; src/prepared.ts).
+  const prepared =
+    config.jit && executionHooks(registered) === EXECUTION_HOOKS
+      ? new PreparedOperations({
+          schema: served,
+          observe: observability.observeExecution,
+          refuse: (args) => overNodeLimit(args, config.limits.maxNodes),
+          withPartialErrors,
+          mask: (error, message) => asGraphQLError(maskUnexpected(error, message)),
+        })
+      : null;
+
   return {
     yoga,
+    prepared,
     listener: createNodeListener({
       yoga,
       endpoint: GRAPHQL_ENDPOINT,
@@ -117,6 +150,8 @@ export function createGateway(config: GatewayConfig): Gateway {
       begin: observability.begin,
       finish: observability.finish,
       maskError: maskUnexpected,
+      prepared,
+      context: contextFactory,
     }),
     metrics: observability.registry,
     close: async () => {
@@ -133,6 +168,21 @@ function operationCount(document: DocumentNode): number {
   let count = 0;
   for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) count += 1;
   return count;
+}
+
+/**
+ * A result with the errors of fields that answered partially (see `reportPartialFailure`)
+ * appended, or null when there is nothing to change.
+ */
+function withPartialErrors(result: ExecutionResult, context: GraphQLContext): ExecutionResult | null {
+  // graphql-jit's errors are not graphql-js GraphQLErrors: Yoga would take them for crashes.
+  const errors = [...(result.errors ?? []).map(normalizeError), ...context.partialErrors];
+  return errors.length > 0 ? { ...result, errors } : null;
+}
+
+/** Yoga's masking answers GraphQL errors; the type says Error. */
+function asGraphQLError(error: Error): GraphQLError {
+  return error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error });
 }
 
 function describe(error: unknown): string {

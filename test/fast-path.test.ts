@@ -1,8 +1,11 @@
 import { connect } from 'node:net';
+import { getOperationAST, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { regularMediaType } from '../src/fast-path.js';
+import { EXECUTION_HOOKS, executionHooks } from '../src/prepared.js';
 import { globalId } from '../src/schema/node.js';
-import { abortablePost, serveOverSocket, useHarness } from './harness.js';
+import { createGateway } from '../src/yoga.js';
+import { abortablePost, serveOverSocket, testConfig, useHarness } from './harness.js';
 
 // The Node fast path (src/fast-path.ts) must answer exactly as Yoga would. Each request goes
 // once over a socket to the gateway's listener, once to Yoga in-process (`yoga.fetch`, which
@@ -20,9 +23,13 @@ interface Answer {
 
 interface Pair {
   readonly socket: Answer;
+  /** The same request over the socket once more (a document envelop validated is then prepared). */
+  readonly again: Answer;
   readonly yoga: Answer;
-  /** Requests the fast path answered during the socket request (0 or 1). */
+  /** Requests the fast path answered during the first socket request (0 or 1). */
   readonly fast: number;
+  /** Prepared operations (src/prepared.ts) executed during the two socket requests. */
+  readonly prepared: number;
 }
 
 // Headers Node's HTTP server adds on a socket (Yoga's in-process Response has none of them).
@@ -53,12 +60,15 @@ async function pair(url: string, headers: Record<string, string>, body: string, 
   h.emulator.switchboard.resetCounts();
   const before = await fastCount();
   // Copies: Yoga's Request adds content-length to a plain headers object it is given.
+  const preparedBefore = h.gateway.prepared?.executed ?? 0;
   const socket = await answer(await fetch(url, { method, headers: { ...headers }, body }));
   const fast = (await fastCount()) - before;
+  const again = await answer(await fetch(url, { method, headers: { ...headers }, body }));
+  const prepared = (h.gateway.prepared?.executed ?? 0) - preparedBefore;
   const yoga = await answer(
     await h.gateway.yoga.fetch('http://gateway.test/graphql', { method, headers: { ...headers }, body }),
   );
-  return { socket, yoga, fast };
+  return { socket, again, yoga, fast, prepared };
 }
 
 const JSON_POST = { 'content-type': 'application/json' };
@@ -147,10 +157,17 @@ describe('the Node fast path answers as Yoga does', () => {
         ['introspection', JSON_POST, body('{ __schema { queryType { name } } __type(name: "Session") { kind } }')],
       ];
       for (const [name, headers, text] of cases) {
-        const { socket, yoga, fast } = await pair(server.url, headers, text);
+        const { socket, again, yoga, fast, prepared } = await pair(server.url, headers, text);
         expect(socket, name).toEqual(yoga);
+        expect(again, `${name}, prepared`).toEqual(yoga);
         expect(fast, `${name}: answered by the fast path`).toBe(1);
+        // Documents of several operations run on graphql-js, through envelop, every time.
+        expect(prepared > 0, `${name}: a prepared operation`).toBe(name !== 'operationName picks one of two');
       }
+      // The request record names the operation, prepared or not: two operations named B (the
+      // Factory list and the one operationName picks), each twice over the socket and once in-process.
+      const requests = await h.gateway.metrics.getSingleMetric('sessiongraph_requests_total')?.get();
+      expect(requests?.values.find((value) => value.labels.operation === 'B')?.value).toBe(6);
     } finally {
       await server.close();
     }
@@ -160,15 +177,37 @@ describe('the Node fast path answers as Yoga does', () => {
     const server = await serveOverSocket(h.gateway);
     try {
       h.emulator.switchboard.inject({ route: 'GET /v1/sessions', status: 500 });
-      const { socket, yoga, fast } = await pair(
+      const { socket, again, yoga, fast, prepared } = await pair(
         server.url,
         JSON_POST,
         body(`{ factorySessions(first: 2) { edges { node { ${LIST} } } } everrunsSessions(first: 2) { totalCount } }`),
       );
       expect(socket).toEqual(yoga);
+      expect(again).toEqual(yoga);
       expect(socket.text).toContain('"factorySessions":{"edges":[');
       expect(socket.calls['GET /v1/sessions']).toBeGreaterThan(1);
       expect(fast).toBe(1);
+      expect(prepared).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the merged feed with a refusing source: its sessions, and the partial error', async () => {
+    const server = await serveOverSocket(h.gateway);
+    try {
+      // Not retried and not a breaker failure: the three answers meet the same upstream state.
+      h.emulator.switchboard.inject({ route: 'GET /v1/sessions', status: 403 });
+      const { socket, again, yoga, prepared } = await pair(
+        server.url,
+        JSON_POST,
+        body(`{ sessions(first: 3) { edges { node { id ${LIST} } } } }`),
+      );
+      expect(socket).toEqual(yoga);
+      expect(again).toEqual(yoga);
+      expect(prepared).toBe(1);
+      expect(socket.text).toContain('"errors":[');
+      expect(socket.text).toContain('"sessions":{"edges":[{"node"');
     } finally {
       await server.close();
     }
@@ -296,5 +335,54 @@ describe('regularMediaType: the media type Yoga picks for a single result', () =
     }
     expect(regularMediaType('application/graphql-response+json')).toBe('application/graphql-response+json');
     expect(regularMediaType('multipart/mixed')).toBe(null);
+  });
+});
+
+describe('prepared operations replay the plugins the gateway registers', () => {
+  it('are on for the gateway as built, and off when graphql-jit is', async () => {
+    // Fails when a plugin with execution hooks is added, removed or moved: src/prepared.ts
+    // replays them, so update it (and EXECUTION_HOOKS) with the plugin.
+    expect(h.gateway.prepared).not.toBeNull();
+    const interpreted = createGateway(testConfig(h.emulator, { jit: false }));
+    try {
+      expect(interpreted.prepared).toBeNull();
+    } finally {
+      await interpreted.close();
+    }
+  });
+
+  it('remember a bounded number of documents, compiled when they come back', () => {
+    const prepared = h.gateway.prepared;
+    if (!prepared) throw new Error('prepared operations are off');
+    const texts = Array.from(
+      { length: 250 },
+      (_, i) => `query Q${i} { sessions(first: ${(i % 100) + 1}) { totalCount } }`,
+    );
+    for (const text of texts) {
+      const document = parse(text);
+      const operation = getOperationAST(document);
+      if (!operation) throw new Error('no operation');
+      prepared.remember(text, document, operation);
+    }
+    // 200 at most: the first 200 were forgotten when the 201st came.
+    expect(prepared.get(texts[0] ?? '', null)).toBeUndefined();
+    expect(prepared.get(texts[249] ?? '', 'Q249')?.compiled.query).toBeTypeOf('function');
+    expect(prepared.get(texts[249] ?? '', 'Other')).toBeUndefined();
+    const two = 'query A { __typename } query B { __typename }';
+    const document = parse(two);
+    const operation = getOperationAST(document, 'A');
+    if (!operation) throw new Error('no operation');
+    prepared.remember(two, document, operation);
+    expect(prepared.get(two, 'A')).toBeUndefined();
+  });
+
+  it('are left out when the hooks are not the ones they were written for', () => {
+    const listed = EXECUTION_HOOKS.split(' | ').map((hooks) =>
+      Object.fromEntries(hooks.split(',').map((hook) => [hook, true])),
+    );
+    expect(executionHooks(listed)).toBe(EXECUTION_HOOKS);
+    expect(executionHooks([false, ...listed, {}])).toBe(EXECUTION_HOOKS);
+    expect(executionHooks([...listed, { onExecute: true }])).not.toBe(EXECUTION_HOOKS);
+    expect(executionHooks([{ instrumentation: {} }, ...listed])).not.toBe(EXECUTION_HOOKS);
   });
 });

@@ -19,6 +19,7 @@ class RequestRecord {
 }
 
 const MAX_OPERATION_LABELS = 50;
+const ignore = (): void => {};
 const RECORD = Symbol('sessiongraph.requestRecord');
 
 /**
@@ -126,6 +127,24 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     });
   };
 
+  /**
+   * The plugin's onExecute, also run by prepared operations (src/prepared.ts), which skip
+   * envelop: names the request's operation, and returns what records the result's error codes.
+   */
+  const observeExecution = (
+    contextValue: GraphQLContext,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+  ): ((result: ExecutionResult) => void) => {
+    const record = recordOf(contextValue);
+    if (!record) return ignore;
+    record.operation = operationLabel(getOperationAST(document, operationName)?.name?.value);
+    record.context = contextValue;
+    return (result) => {
+      for (const error of result.errors ?? []) record.codes.push(errorCode(error));
+    };
+  };
+
   const ready = () => {
     const sources = health();
     const on = Object.values(sources).filter((state) => state !== 'off');
@@ -172,15 +191,11 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
         document: DocumentNode;
       };
     }) {
-      const record = recordOf(args.contextValue);
-      if (record) {
-        record.operation = operationLabel(getOperationAST(args.document, args.operationName)?.name?.value);
-        record.context = args.contextValue;
-      }
+      const done = observeExecution(args.contextValue, args.document, args.operationName);
       return {
         onExecuteDone({ result }: { result: ExecutionResult | AsyncIterable<ExecutionResult> }) {
-          if (!record || Symbol.asyncIterator in result) return;
-          for (const error of result.errors ?? []) record.codes.push(errorCode(error));
+          if (Symbol.asyncIterator in result) return;
+          done(result);
         },
       };
     },
@@ -203,5 +218,5 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     },
   };
 
-  return { registry, plugin, hooks, ready, begin, finish };
+  return { registry, plugin, hooks, ready, begin, finish, observeExecution };
 }

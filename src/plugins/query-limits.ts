@@ -1,5 +1,6 @@
 import {
   type DocumentNode,
+  type ExecutionResult,
   type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLNamedType,
@@ -215,4 +216,27 @@ export function nodesRequested(
   variables: Readonly<Record<string, unknown>>,
 ): number {
   return total(planOf(schema, document, operation), variables, 1);
+}
+
+/**
+ * The result that refuses an operation asking for more than `maxNodes` sessions, or null.
+ * Run before execution by the request guards' plugin, and by prepared operations (src/prepared.ts).
+ */
+export function overNodeLimit(
+  args: {
+    readonly schema: GraphQLSchema;
+    readonly document: DocumentNode;
+    readonly operationName?: string | null;
+    readonly variableValues?: Readonly<Record<string, unknown>> | null;
+  },
+  maxNodes: number,
+): ExecutionResult | null {
+  const operation = args.document.definitions.find(
+    (definition) =>
+      definition.kind === 'OperationDefinition' &&
+      (!args.operationName || definition.name?.value === args.operationName),
+  );
+  if (!operation || operation.kind !== 'OperationDefinition') return null;
+  const nodes = nodesRequested(args.schema, args.document, operation, args.variableValues ?? {});
+  return nodes > maxNodes ? { errors: [limitError('maxNodes', maxNodes, nodes, 'Sessions requested')] } : null;
 }

@@ -2,7 +2,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { type ExecutionResult, GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
 import type { GatewayConfig } from '../config.js';
 import { KEY_HEADERS } from '../context.js';
-import { limitError, limitRules, nodesRequested } from './query-limits.js';
+import { limitRules, overNodeLimit } from './query-limits.js';
 
 /** Header any non-browser client may send to pass CSRF prevention on GET requests. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
@@ -90,12 +90,7 @@ interface ParamsHook {
 }
 
 interface ExecuteHook {
-  readonly args: {
-    readonly schema: Parameters<typeof nodesRequested>[0];
-    readonly document: Parameters<typeof nodesRequested>[1];
-    readonly operationName?: string | null;
-    readonly variableValues?: Readonly<Record<string, unknown>> | null;
-  };
+  readonly args: Parameters<typeof overNodeLimit>[0];
   readonly setResultAndStopExecution: (result: ExecutionResult) => void;
 }
 
@@ -160,16 +155,8 @@ export function requestGuards(config: GatewayConfig): object[] {
         if (!config.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
       },
       onExecute({ args, setResultAndStopExecution }: ExecuteHook) {
-        const operation = args.document.definitions.find(
-          (definition) =>
-            definition.kind === 'OperationDefinition' &&
-            (!args.operationName || definition.name?.value === args.operationName),
-        );
-        if (!operation || operation.kind !== 'OperationDefinition') return;
-        const nodes = nodesRequested(args.schema, args.document, operation, args.variableValues ?? {});
-        if (nodes > limits.maxNodes) {
-          setResultAndStopExecution({ errors: [limitError('maxNodes', limits.maxNodes, nodes, 'Sessions requested')] });
-        }
+        const refused = overNodeLimit(args, limits.maxNodes);
+        if (refused) setResultAndStopExecution(refused);
       },
     },
   ];
