@@ -39,22 +39,22 @@ export interface PreparedOperation {
 /** What the execute steps need from the gateway; each is the same function its plugin runs. */
 export interface ExecutionSteps {
   readonly schema: GraphQLSchema;
-  /** Step 2: names the operation on the request record; returns what records the result. */
+  /** The request record's step: names the operation; returns what records the result's error codes. */
   readonly observe: (
     contextValue: GraphQLContext,
     document: DocumentNode,
     operationName: string | null | undefined,
   ) => (result: ExecutionResult) => void;
-  /** Step 3: a result that refuses the operation, or null. */
+  /** The maxNodes guard: a result that refuses the operation, or null. */
   readonly refuse: (args: {
     readonly schema: GraphQLSchema;
     readonly document: DocumentNode;
     readonly operationName?: string | null;
     readonly variableValues?: Readonly<Record<string, unknown>> | null;
   }) => ExecutionResult | null;
-  /** Step 4: the result with the request's partial-failure errors, or null when unchanged. */
+  /** The result with the request's partial-failure errors, or null when unchanged. */
   readonly withPartialErrors: (result: ExecutionResult, contextValue: GraphQLContext) => ExecutionResult | null;
-  /** Step 5: Yoga's masking of one error (its `maskedErrors.maskError`, with Yoga's message). */
+  /** Yoga's masking of one error (its `maskedErrors.maskError`, with Yoga's message). */
   readonly mask: (error: unknown, message: string) => GraphQLError;
 }
 
