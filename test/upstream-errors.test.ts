@@ -150,6 +150,37 @@ describe('upstream drift and faults', () => {
     ]);
   });
 
+  // Each passed as a number once, then failed in serialisation: the merged feed was null,
+  // Everruns' sessions with it, under an error without a code.
+  it.each([
+    ['createdAt', 1e17],
+    ['updatedAt', -8.7e15],
+    ['completedAt', 2 ** 60],
+    ['messageCount', 1.5],
+    ['messageCount', 2 ** 31],
+  ])('a value its GraphQL type cannot show (%s: %d) is a drifted item: left out, the merged feed served', async (name, value) => {
+    const drifted = h.emulator.tenants.get('acme')?.factorySessions[0]?.sessionId;
+    h.emulator.switchboard.inject({ route: 'GET /api/v0/sessions', setField: { name, value }, times: 1 });
+    const response = await h.query(
+      '{ sessions(first: 6) { edges { node { sourceId source createdAt updatedAt finishedAt ... on FactorySession { messageCount } } } } }',
+    );
+    const nodes = dataOf<{ edges: { node: { sourceId: string; source: string } }[] }>(response, 'sessions').edges.map(
+      (e) => e.node,
+    );
+    expect(nodes).toHaveLength(6);
+    expect(new Set(nodes.map((node) => node.source))).toEqual(new Set(['FACTORY', 'EVERRUNS']));
+    expect(nodes.map((node) => node.sourceId)).not.toContain(drifted);
+    expect(errorCodes(response)).toEqual([{ path: 'sessions', code: 'UPSTREAM_INVALID_ITEM', source: 'FACTORY' }]);
+
+    // The session on its own: a coded error for that node.
+    h.emulator.switchboard.inject({ route: 'GET /api/v0/sessions/:id', setField: { name, value } });
+    const single = await h.query('query($id: ID!) { node(id: $id) { id ... on Session { createdAt } } }', {
+      id: globalId('FactorySession', drifted ?? ''),
+    });
+    expect(single.body.data).toEqual({ node: null });
+    expect(errorCodes(single)).toEqual([{ path: 'node', code: 'UPSTREAM_UNAVAILABLE', source: 'FACTORY' }]);
+  });
+
   it('string metadata is served as key/value pairs', async () => {
     const valid = { tags: [{ name: 'web', metadata: { team: 'acme', ticket: 'ENG-7' } }, { name: 'bot' }] };
     h.emulator.switchboard.inject({

@@ -15,6 +15,20 @@ import { z } from 'zod';
 
 const optionalString = z.string().nullish();
 const optionalNumber = z.number().nullish();
+/**
+ * Values the gateway serves as a GraphQL type are checked for that type's range here: one that
+ * passed as any number would fail only when serialised, where it nulls its whole list (the
+ * fields are non-null; in the merged feed, the other source's sessions too) with an uncoded
+ * error. Out of range here, the item is left out with `UPSTREAM_INVALID_ITEM` and the rest served.
+ */
+/** Unix milliseconds a `DateTime` can show: the range of JavaScript's Date (±10^8 days). */
+const epochMs = z.number().min(-8.64e15).max(8.64e15);
+/** A GraphQL `Int`: 32 bits, signed. */
+const graphqlInt = z
+  .number()
+  .int()
+  .min(-(2 ** 31))
+  .max(2 ** 31 - 1);
 
 export const factoryTokenUsagePayload = z.object({
   inputTokens: z.number(),
@@ -77,11 +91,11 @@ export const factorySessionPayload = z.compile(
   z.object({
     sessionId: z.string().min(1),
     status: z.string(),
-    messageCount: z.number(),
-    createdAt: z.number(),
-    updatedAt: z.number(),
+    messageCount: graphqlInt,
+    createdAt: epochMs,
+    updatedAt: epochMs,
     title: optionalString,
-    completedAt: optionalNumber,
+    completedAt: epochMs.nullish(),
     computerId: optionalString,
     sessionSettings: factorySessionSettingsPayload.nullish(),
   }),
