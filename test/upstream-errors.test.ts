@@ -181,6 +181,38 @@ describe('upstream drift and faults', () => {
     expect(errorCodes(single)).toEqual([{ path: 'node', code: 'UPSTREAM_UNAVAILABLE', source: 'FACTORY' }]);
   });
 
+  it.each([
+    ['FACTORY', 'factorySessions', 'GET /api/v0/sessions', 'status'],
+    ['EVERRUNS', 'everrunsSessions', 'GET /v1/sessions', 'created_at'],
+  ])('%s drifted in every answer: a bounded read, one error for the field', async (source, field, route, name) => {
+    // The emulator drops the field from the first item of every answer. A read leaves the
+    // invalid item out and asks for one more, which is the first of its answer too: it stops
+    // after leaving out 21 (its budget is 20 for a small page), not at the tenant's last session.
+    h.emulator.switchboard.inject({ route, dropField: name });
+    const response = await h.query(`{ ${field}(first: 6) { edges { node { sourceId } } pageInfo { hasNextPage } } }`);
+    const page = dataOf<{ edges: unknown[]; pageInfo: { hasNextPage: boolean } }>(response, field);
+    expect(page.edges).toHaveLength(5);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({
+        message: `${source === 'FACTORY' ? 'Factory' : 'Everruns'} sent 21 sessions that do not match its API; left out of this page.`,
+        path: [field],
+        extensions: { code: 'UPSTREAM_INVALID_ITEM', source, count: 21 },
+      }),
+    ]);
+    expect(h.emulator.switchboard.count(route)).toBe(21);
+
+    // Nothing valid within the budget: an error, not an empty page without a cursor to go on.
+    h.emulator.switchboard.resetCounts();
+    const none = await h.query(`{ ${field}(first: 1) { edges { node { sourceId } } } }`);
+    expect(none.body.data).toEqual({ [field]: null });
+    expect(errorCodes(none)).toEqual([
+      { path: field, code: 'UPSTREAM_UNAVAILABLE', source },
+      { path: field, code: 'UPSTREAM_INVALID_ITEM', source },
+    ]);
+    expect(h.emulator.switchboard.count(route)).toBe(21);
+  });
+
   it('string metadata is served as key/value pairs', async () => {
     const valid = { tags: [{ name: 'web', metadata: { team: 'acme', ticket: 'ENG-7' } }, { name: 'bot' }] };
     h.emulator.switchboard.inject({

@@ -69,7 +69,8 @@ export function reportPartialFailure(context: GraphQLContext, error: UpstreamErr
 
 /**
  * Reports sessions an upstream sent that do not match its API: the page is served without
- * them, and this error (at the field's path) says how many were left out.
+ * them, and one error per field and source (at the field's path) says how many were left out,
+ * however many upstream pages the field read.
  */
 export function reportInvalidItems(
   context: GraphQLContext,
@@ -77,14 +78,27 @@ export function reportInvalidItems(
   count: number,
   info: GraphQLResolveInfo,
 ): void {
-  const noun = count === 1 ? 'session that does not' : 'sessions that do not';
-  context.partialErrors.push(
-    new GraphQLError(`${SOURCE_LABEL[source]} sent ${count} ${noun} match its API; left out of this page.`, {
-      nodes: info.fieldNodes,
-      path: pathToArray(info.path),
-      extensions: { code: 'UPSTREAM_INVALID_ITEM', source, count },
-    }),
+  const path = pathToArray(info.path);
+  const errors = context.partialErrors;
+  const earlier = errors.findIndex(
+    (error) =>
+      error.extensions.code === 'UPSTREAM_INVALID_ITEM' &&
+      error.extensions.source === source &&
+      error.path?.join('.') === path.join('.'),
   );
+  const before = errors[earlier]?.extensions.count;
+  const total = count + (typeof before === 'number' ? before : 0);
+  const noun = total === 1 ? 'session that does not' : 'sessions that do not';
+  const error = new GraphQLError(
+    `${SOURCE_LABEL[source]} sent ${total} ${noun} match its API; left out of this page.`,
+    {
+      nodes: info.fieldNodes,
+      path,
+      extensions: { code: 'UPSTREAM_INVALID_ITEM', source, count: total },
+    },
+  );
+  if (earlier >= 0) errors[earlier] = error;
+  else errors.push(error);
 }
 
 /** One invalid input field: where it is (from the argument down) and what is wrong. */

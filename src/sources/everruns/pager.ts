@@ -1,5 +1,5 @@
 import { UpstreamError } from '../errors.js';
-import { compareKeys, type SessionKey } from '../session.js';
+import { compareKeys, endDriftedRead, invalidItemBudget, type SessionKey } from '../session.js';
 import type { EverrunsListPage, EverrunsListParams } from './client.js';
 import type { EverrunsSessionRecord } from './to-session.js';
 
@@ -51,6 +51,7 @@ export async function readEverrunsForward(
   let buffer: EverrunsSessionRecord[];
   let total: number;
   let next: number;
+  let invalid = 0;
   if (start) {
     ({ offset, buffer, next, total } = await locateAfter(list, start, count + 2, agentId));
   } else {
@@ -62,12 +63,19 @@ export async function readEverrunsForward(
     total = page.total;
     // Items left out as invalid still take their offsets.
     next = page.received;
+    invalid = page.invalidItems;
   }
   const startOffset = offset;
+  let drifted = false;
   while (buffer.length < count && next < total) {
+    if (invalid > invalidItemBudget(count)) {
+      drifted = true;
+      break;
+    }
     const page = await list({ offset: next, limit: Math.min(MAX_LIMIT, count - buffer.length), agentId });
     if (page.received === 0) break;
     buffer.push(...page.sessions);
+    invalid += page.invalidItems;
     next += page.received;
     total = page.total;
   }
@@ -75,6 +83,7 @@ export async function readEverrunsForward(
     session,
     position: { offset: startOffset + index, key: keyOf(session) },
   }));
+  if (drifted) return { ...endDriftedRead('EVERRUNS', items, invalid), startOffset, total };
   return { items, hasMore: buffer.length > count || next < total, startOffset, total };
 }
 

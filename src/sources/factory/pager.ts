@@ -1,4 +1,4 @@
-import { compareKeys, type SessionKey } from '../session.js';
+import { compareKeys, endDriftedRead, invalidItemBudget, type SessionKey } from '../session.js';
 import type { FactoryListPage, FactoryListParams } from './client.js';
 import type { FactorySessionRecord } from './to-session.js';
 
@@ -48,8 +48,10 @@ export async function readFactory(
   // A position with nothing consumed sits on a fresh keyset cursor: nothing to skip.
   let skipAfter = start && start.consumed > 0 ? start.key : null;
   let limit = Math.min(MAX_LIMIT, (start?.consumed ?? 0) + count);
+  let invalid = 0;
   for (;;) {
     const page = await list({ limit, cursor, computerId });
+    invalid += page.invalidItems;
     const sessions = skipAfter ? skipThrough(page.sessions, skipAfter) : page.sessions;
     skipAfter = null;
     let consumed = page.sessions.length - sessions.length;
@@ -65,6 +67,7 @@ export async function readFactory(
     }
     if (!page.hasMore || page.nextCursor === null) return { items, hasMore: false };
     if (items.length === count) return { items, hasMore: true };
+    if (invalid > invalidItemBudget(count)) return endDriftedRead('FACTORY', items, invalid);
     cursor = page.nextCursor;
     limit = Math.min(MAX_LIMIT, count - items.length);
   }
