@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendNodeResponse } from '@whatwg-node/server';
-import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
+import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.js';
 import type { GraphQLContext, RequestHead } from './context.js';
@@ -106,7 +106,7 @@ export interface FastPathOptions {
   readonly begin: (serverContext: object) => void;
   readonly finish: (serverContext: object, status: number, via: 'fast-path') => void;
   /** Yoga's error masking, for an error thrown past validation (Yoga's own handler is internal). */
-  readonly maskError: (error: unknown, message: string) => Error;
+  readonly maskError: (error: unknown, message: string) => GraphQLError;
   /** Documents envelop has validated, run without it (src/prepared.ts); null: always envelop. */
   readonly prepared: PreparedOperations | null;
   /** Yoga's context option, for prepared operations. */
@@ -182,7 +182,7 @@ export function createNodeListener(
         const contextValue = Object.assign(serverContext, options.context(serverContext));
         result = await options.prepared.execute(prepared, contextValue, params.variables, params.operationName);
       } catch (error) {
-        result = { errors: [unexpected(options.maskError(error, 'Unexpected error.'))] } satisfies ExecutionResult;
+        result = { errors: [options.maskError(error, 'Unexpected error.')] } satisfies ExecutionResult;
       }
       return answer(request, response, serverContext, result, type);
     }
@@ -209,7 +209,7 @@ export function createNodeListener(
         operationName: params.operationName,
       });
     } catch (error) {
-      result = { errors: [unexpected(options.maskError(error, 'Unexpected error.'))] } satisfies ExecutionResult;
+      result = { errors: [options.maskError(error, 'Unexpected error.')] } satisfies ExecutionResult;
     }
     return answer(request, response, serverContext, result, type);
   };
@@ -274,8 +274,4 @@ function plainAnswer(result: Parameters<typeof processRegularResult>[0]): string
   if (Array.isArray(result) || Symbol.asyncIterator in result) return null;
   if (result.errors !== undefined || result.extensions !== undefined) return null;
   return (result.stringify ?? JSON.stringify)(result);
-}
-
-function unexpected(error: Error): GraphQLError {
-  return error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error });
 }

@@ -64,6 +64,9 @@ export function createGateway(config: GatewayConfig): Gateway {
     log('error', 'unexpected error in a resolver', { error: describe(error) });
     return maskError(error, message, false);
   };
+  // The same masking for the fast path and prepared operations, which put errors in results.
+  const maskAsGraphQLError = (error: unknown, message: string): GraphQLError =>
+    asGraphQLError(maskUnexpected(error, message));
 
   const served = config.subgraph ? subgraphSchema() : schema;
   // Yoga's context option; prepared operations (src/prepared.ts) build their context with it too.
@@ -136,7 +139,7 @@ export function createGateway(config: GatewayConfig): Gateway {
           observe: observability.observeExecution,
           refuse: (args) => overNodeLimit(args, config.limits.maxNodes),
           withPartialErrors,
-          mask: (error, message) => asGraphQLError(maskUnexpected(error, message)),
+          mask: maskAsGraphQLError,
         })
       : null;
 
@@ -149,7 +152,7 @@ export function createGateway(config: GatewayConfig): Gateway {
       limits: config.limits,
       begin: observability.begin,
       finish: observability.finish,
-      maskError: maskUnexpected,
+      maskError: maskAsGraphQLError,
       prepared,
       context: contextFactory,
     }),
