@@ -173,44 +173,42 @@ describe('the Node fast path answers as Yoga does', () => {
     }
   });
 
-  it('a failing source: the other source answers, with the same errors and retries', async () => {
+  /**
+   * A request under an upstream fault, over the socket twice (the second prepared) and to Yoga:
+   * the three answers must be the same.
+   */
+  async function pairUnderFault(fault: Parameters<typeof h.emulator.switchboard.inject>[0], text: string) {
     const server = await serveOverSocket(h.gateway);
     try {
-      h.emulator.switchboard.inject({ route: 'GET /v1/sessions', status: 500 });
-      const { socket, again, yoga, fast, prepared } = await pair(
-        server.url,
-        JSON_POST,
-        body(`{ factorySessions(first: 2) { edges { node { ${LIST} } } } everrunsSessions(first: 2) { totalCount } }`),
-      );
-      expect(socket).toEqual(yoga);
-      expect(again).toEqual(yoga);
-      expect(socket.text).toContain('"factorySessions":{"edges":[');
-      expect(socket.calls['GET /v1/sessions']).toBeGreaterThan(1);
-      expect(fast).toBe(1);
-      expect(prepared).toBe(1);
+      h.emulator.switchboard.inject(fault);
+      const result = await pair(server.url, JSON_POST, text);
+      expect(result.socket).toEqual(result.yoga);
+      expect(result.again).toEqual(result.yoga);
+      expect(result.fast).toBe(1);
+      expect(result.prepared).toBe(1);
+      return result;
     } finally {
       await server.close();
     }
+  }
+
+  it('a failing source: the other source answers, with the same errors and retries', async () => {
+    const { socket } = await pairUnderFault(
+      { route: 'GET /v1/sessions', status: 500 },
+      body(`{ factorySessions(first: 2) { edges { node { ${LIST} } } } everrunsSessions(first: 2) { totalCount } }`),
+    );
+    expect(socket.text).toContain('"factorySessions":{"edges":[');
+    expect(socket.calls['GET /v1/sessions']).toBeGreaterThan(1);
   });
 
   it('the merged feed with a refusing source: its sessions, and the partial error', async () => {
-    const server = await serveOverSocket(h.gateway);
-    try {
-      // Not retried and not a breaker failure: the three answers meet the same upstream state.
-      h.emulator.switchboard.inject({ route: 'GET /v1/sessions', status: 403 });
-      const { socket, again, yoga, prepared } = await pair(
-        server.url,
-        JSON_POST,
-        body(`{ sessions(first: 3) { edges { node { id ${LIST} } } } }`),
-      );
-      expect(socket).toEqual(yoga);
-      expect(again).toEqual(yoga);
-      expect(prepared).toBe(1);
-      expect(socket.text).toContain('"errors":[');
-      expect(socket.text).toContain('"sessions":{"edges":[{"node"');
-    } finally {
-      await server.close();
-    }
+    // Not retried and not a breaker failure: the three answers meet the same upstream state.
+    const { socket } = await pairUnderFault(
+      { route: 'GET /v1/sessions', status: 403 },
+      body(`{ sessions(first: 3) { edges { node { id ${LIST} } } } }`),
+    );
+    expect(socket.text).toContain('"errors":[');
+    expect(socket.text).toContain('"sessions":{"edges":[{"node"');
   });
 
   it('hands Yoga whatever it does not take, with the body it read', async () => {
