@@ -1,9 +1,13 @@
 import { connect } from 'node:net';
-import { getOperationAST, parse } from 'graphql';
+import { GraphQLError, GraphQLObjectType, GraphQLSchema, GraphQLString, getOperationAST, parse } from 'graphql';
+import { maskError } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
+import { createContext } from '../src/context.js';
 import { regularMediaType } from '../src/fast-path.js';
-import { EXECUTION_HOOKS, executionHooks } from '../src/prepared.js';
+import { EXECUTION_HOOKS, executionHooks, PreparedOperations } from '../src/prepared.js';
 import { globalId } from '../src/schema/node.js';
+import { CallCancel } from '../src/sources/http.js';
+import { createUpstreams } from '../src/upstreams.js';
 import { createGateway } from '../src/yoga.js';
 import { abortablePost, serveOverSocket, testConfig, useHarness } from './harness.js';
 
@@ -372,6 +376,50 @@ describe('prepared operations replay the plugins the gateway registers', () => {
     if (!operation) throw new Error('no operation');
     prepared.remember(two, document, operation);
     expect(prepared.get(two, 'A')).toBeUndefined();
+  });
+
+  it('mask an unexpected error as Yoga does', async () => {
+    // No request of the gateway's makes an unexpected error, so this runs the execute steps on
+    // a schema whose resolver fails, with Yoga's own masking as the mask step.
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({
+        name: 'Query',
+        fields: {
+          boom: {
+            type: GraphQLString,
+            resolve: () => {
+              throw new Error('upstream 10.0.0.7 sent key sk-live-123');
+            },
+          },
+        },
+      }),
+    });
+    const prepared = new PreparedOperations({
+      schema,
+      observe: () => () => {},
+      refuse: () => null,
+      withPartialErrors: () => null,
+      mask: (error, message) => {
+        const masked = maskError(error, message, false);
+        return masked instanceof GraphQLError ? masked : new GraphQLError(masked.message);
+      },
+    });
+    const text = '{ boom }';
+    const document = parse(text);
+    const operation = getOperationAST(document);
+    if (!operation) throw new Error('no operation');
+    prepared.remember(text, document, operation);
+    const operationToRun = prepared.get(text, null);
+    if (!operationToRun) throw new Error('not prepared');
+    const config = testConfig(h.emulator);
+    const context = createContext(createUpstreams(config).upstreams, config, {
+      headers: { get: () => null },
+      signal: new CallCancel(),
+    });
+    const result = await prepared.execute(operationToRun, context, {}, null);
+    expect(result.data).toEqual({ boom: null });
+    expect(result.errors?.map((error) => error.message)).toEqual(['Unexpected error.']);
+    expect(JSON.stringify(result)).not.toContain('10.0.0.7');
   });
 
   it('are left out when the hooks are not the ones they were written for', () => {
