@@ -117,14 +117,14 @@ export interface FastPathOptions {
  * The gateway's Node request listener. A JSON POST to the endpoint whose operation parses and
  * validates runs through Yoga's envelop (the same plugins: parse and validation caches, query
  * limits, graphql-jit, error masking, partial errors, the request record), or, when envelop has
- * validated the same document before, as a prepared operation (src/prepared.ts: the same
- * steps without envelop), and Yoga's own result processor, but not through Yoga's Fetch-API
- * layer: no Request and Headers objects, body stream, request-parser and hook chains per request. That layer cost ~0.06-0.07 ms of CPU per
- * request at one connection, against 0.07 ms for a whole bare `node:http` answer (tmp
- * measurement, README). Anything else, and any request the fast path is not sure to answer as
- * Yoga would (an Origin header, another content type or Accept, a body Yoga would refuse, a
- * parse or validation error), goes to Yoga unchanged; test/fast-path.test.ts compares the two
- * answers request by request.
+ * validated the same document before, as a prepared operation (src/prepared.ts: the same steps
+ * without envelop), and Yoga's own result processor, but not through Yoga's Fetch-API layer: no
+ * Request and Headers objects, body stream, request-parser and hook chains per request. That
+ * layer cost ~0.06-0.07 ms of CPU per request at one connection, against 0.07 ms for a whole
+ * bare `node:http` answer (tmp measurement, README). Anything else, and any request the fast
+ * path is not sure to answer as Yoga would (an Origin header, another content type or Accept,
+ * a body Yoga would refuse, a parse or validation error), goes to Yoga unchanged;
+ * test/fast-path.test.ts compares the two answers request by request.
  */
 export function createNodeListener(
   options: FastPathOptions,

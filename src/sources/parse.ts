@@ -7,10 +7,10 @@ import { validatorFor } from './validator.js';
  * Answers are checked, not copied: the check generated from the schema (./validator.ts, which
  * allocates nothing) says whether the JSON value is valid, and the mapping reads the JSON value
  * itself. The payload schemas have no transforms or defaults, so what passes is already the
- * schema's output; these functions take `ZodType<T, T>` (input
- * and output alike), so a schema with a transform would not type-check here. Unknown fields
- * stay in the JSON value, where nothing reads them: records are built field by field, and
- * GraphQL serves declared fields only. An answer that fails is parsed again, for its issues.
+ * schema's output; these functions take `ZodType<T, T>` (input and output alike), so a schema
+ * with a transform would not type-check here. Unknown fields stay in the JSON value, where
+ * nothing reads them: records are built field by field, and GraphQL serves declared fields
+ * only. An answer that fails is parsed again, for its issues.
  */
 
 /**
