@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { DEMO_KEYS } from '../src/emulator/index.js';
+import { children, cpuSeconds, drainOutput, loadRun, median, peakRssMb, processTree, root, start } from './processes.js';
 
 /**
  * `npm run bench`: the emulator, the gateway (production configuration, `npm start`'s entry
@@ -18,73 +19,6 @@ import { DEMO_KEYS } from '../src/emulator/index.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const ONLY = process.env.BENCH_CASES?.split(',');
-const root = new URL('..', import.meta.url).pathname;
-const TSX = `${root}node_modules/.bin/tsx`;
-const children: ChildProcess[] = [];
-
-function start(args: string[], env: Record<string, string>, ready: RegExp, stream: 'stdout' | 'stderr', flags = ['--import', 'tsx']) {
-  const child = spawn(process.execPath, [...flags, ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  return new Promise<{ child: ChildProcess; match: RegExpExecArray }>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`did not start: ${args.join(' ')}\n${seen}`)), 30_000);
-    child[stream]?.setEncoding('utf8').on('data', (chunk: string) => {
-      if (seen.length > 100_000) return;
-      seen += chunk;
-      const match = ready.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${seen}`)));
-  });
-}
-
-/** A process and its children (node:cluster workers). */
-function processTree(pid: number | undefined): number[] {
-  if (!pid) return [];
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-  } catch {}
-  return [pid, ...children.flatMap((child) => processTree(child))];
-}
-
-/** CPU seconds (user + system) so far of a process and its workers. */
-function cpuSeconds(pid: number | undefined): number {
-  let ticks = 0;
-  for (const each of processTree(pid)) {
-    try {
-      const fields = readFileSync(`/proc/${each}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {}
-  }
-  return ticks / 100;
-}
-
-/** The largest peak RSS (VmHWM) among a process and its workers: the target is per process. */
-function peakRssMb(pid: number | undefined): number {
-  let peak = 0;
-  for (const each of processTree(pid)) {
-    try {
-      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${each}/status`, 'utf8'));
-      peak = Math.max(peak, Number(match?.[1] ?? 0));
-    } catch {}
-  }
-  return Math.round(peak / 102.4) / 10;
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
-
 const emulator = await start(['bench/emulator-process.ts'], {}, /^(\{.*\})\n/m, 'stdout');
 const info = JSON.parse(emulator.match[1] ?? '{}') as { factoryUrl: string; everrunsUrl: string; controlUrl: string; everrunsIds: string[] };
 const upstreamEnv = {
@@ -135,11 +69,7 @@ const pipeline = PIPELINE
       NODE_FLAGS.split(' ').filter(Boolean),
     )
   : null;
-// Drain their logs so a full pipe never blocks them.
-for (const child of children) {
-  child.stdout?.resume();
-  child.stderr?.resume();
-}
+drainOutput();
 // Give every worker time to listen before load arrives.
 await new Promise((resolve) => setTimeout(resolve, 2_000));
 type Target = 'gateway' | 'gateway1' | 'pipeline' | 'floor';
@@ -206,20 +136,8 @@ async function measure(target: Target, name: string, body: Case['body'], connect
   const cpuBefore = cpuSeconds(pid);
   const emulatorBefore = cpuSeconds(emulator.child.pid);
   const started = performance.now();
-  // Asynchronous on purpose: this process must keep draining the servers' log pipes, or a
-  // gateway blocked on a full stderr pipe is what gets measured.
-  const load = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/load.ts', targets[target].url, name, String(connections), String(seconds), JSON.stringify(body)],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  load.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-  });
-  await new Promise((resolve) => load.once('exit', resolve));
+  const result = await loadRun(targets[target].url, name, body, connections, seconds);
   const wall = (performance.now() - started) / 1000;
-  const result = JSON.parse(out.trim().split('\n').pop() ?? '{}');
   const counts = (await control('/counts')) as Record<string, number>;
   const upstream = Object.values(counts).reduce((sum, n) => sum + n, 0);
   return {

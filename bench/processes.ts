@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** What the benchmark's scripts share: starting targets and reading their CPU and memory. */
+
+export const root = new URL('..', import.meta.url).pathname;
+
+/** Every process started here, so a script can stop them all. */
+export const children: ChildProcess[] = [];
+
+/** Starts `node [flags] args` in the project folder and resolves when `ready` matches its output. */
+export function start(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  stream: 'stdout' | 'stderr',
+  flags = ['--import', 'tsx'],
+) {
+  const child = spawn(process.execPath, [...flags, ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise<{ child: ChildProcess; match: RegExpExecArray }>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`did not start: ${args.join(' ')}\n${seen}`)), 30_000);
+    child[stream]?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (seen.length > 100_000) return;
+      seen += chunk;
+      const match = ready.exec(seen);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${seen}`)));
+  });
+}
+
+/** Drains the started processes' output, so a full pipe never blocks one of them. */
+export function drainOutput(): void {
+  for (const child of children) {
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
+}
+
+/** A process and its children (node:cluster workers). */
+export function processTree(pid: number | undefined): number[] {
+  if (!pid) return [];
+  let found: number[] = [];
+  try {
+    found = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {}
+  return [pid, ...found.flatMap((child) => processTree(child))];
+}
+
+/** CPU seconds (user + system, all threads) so far of a process and its workers. */
+export function cpuSeconds(pid: number | undefined): number {
+  let ticks = 0;
+  for (const each of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${each}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return ticks / 100;
+}
+
+/** The largest peak RSS (VmHWM) among a process and its workers: the target is per process. */
+export function peakRssMb(pid: number | undefined): number {
+  let peak = 0;
+  for (const each of processTree(pid)) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${each}/status`, 'utf8'));
+      peak = Math.max(peak, Number(match?.[1] ?? 0));
+    } catch {}
+  }
+  return Math.round(peak / 102.4) / 10;
+}
+
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/** One autocannon run from its own process (bench/load.ts); its result line. */
+export async function loadRun(
+  url: string,
+  name: string,
+  body: unknown,
+  connections: number,
+  seconds: number,
+): Promise<{ rps: number; total: number; p50: number; mean: number; p99: number; non2xx: number; errors: number; timeouts: number }> {
+  // Asynchronous on purpose: this process must keep draining the servers' log pipes, or a
+  // target blocked on a full stderr pipe is what gets measured.
+  const load = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/load.ts', url, name, String(connections), String(seconds), JSON.stringify(body)],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  load.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  await new Promise((resolve) => load.once('exit', resolve));
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}');
+}
