@@ -202,7 +202,7 @@ for (const bench of cases) {
         ratioPaired: null as number | null,
       };
       // The median of the round-by-round ratios: the figure the targets are read against (README).
-      if (row.ratioRuns) row.ratioPaired = median(row.ratioRuns);
+      if (row.ratioRuns) row.ratioPaired = Math.round(median(row.ratioRuns) * 100) / 100;
       if (target === 'floor') floorRps.set(`${bench.name}:${connections}`, row.rps);
       rows.push(row);
     }
