@@ -13,7 +13,7 @@ import { children, cpuSeconds, drainOutput, loadRun, median, start } from './pro
  * `npm start`'s, `none` is none). ENTRY is a bundle (`dist/main.js`; `node scripts/build.mjs
  * src/main.ts /tmp/old.js` in a worktree of another commit makes one to compare with), or
  * `floor` for bench/floor.ts. The gateway runs as one process (`WORKERS=1`) unless a variable
- * says otherwise.
+ * says otherwise; its info-level line "at http://..." says it is ready (not with LOG_LEVEL=warn).
  * AB_CASE (b, bv or c), AB_CONNECTIONS, AB_ROUNDS (10), AB_SECONDS (3).
  */
 

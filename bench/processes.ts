@@ -7,6 +7,10 @@ export const root = new URL('..', import.meta.url).pathname;
 
 /** Every process started here, so a script can stop them all. */
 export const children: ChildProcess[] = [];
+// A script that fails (a target that never starts) leaves no servers behind.
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGTERM');
+});
 
 /** Starts `node [flags] args` in the project folder and resolves when `ready` matches its output. */
 export function start(
