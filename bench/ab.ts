@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DEMO_KEYS } from '../src/emulator/index.js';
-import { children, cpuSeconds, drainOutput, loadRun, median, start } from './processes.js';
+import { cpuSeconds, drainOutput, loadRun, median, start } from './processes.js';
+import { EVERRUNS, FACTORY } from './queries.js';
 
 /**
  * `npm run bench:ab -- TARGET TARGET ...`: two or more builds (or Node flags, or settings) of
@@ -28,9 +29,6 @@ if (specs.length < 2) {
   process.exit(2);
 }
 
-const LIST_FIELDS = 'sourceId title upstreamStatus createdAt updatedAt model tokenUsage { inputTokens outputTokens }';
-const FACTORY = `factorySessions(first: $first) { edges { node { ${LIST_FIELDS} computerId messageCount } } }`;
-const EVERRUNS = `everrunsSessions(first: $first) { edges { node { ${LIST_FIELDS} agentId } } }`;
 const QUERIES: Record<string, string> = {
   b: `query B($first: Int) { ${FACTORY} }`,
   bv: `query BV($first: Int) { ${FACTORY} }`,
@@ -113,5 +111,5 @@ for (const target of targets) {
     }),
   );
 }
-for (const child of children) child.kill('SIGTERM');
+// process.exit stops the servers (./processes.ts).
 process.exit(0);

@@ -7,7 +7,7 @@ export const root = new URL('..', import.meta.url).pathname;
 
 /** Every process started here, so a script can stop them all. */
 export const children: ChildProcess[] = [];
-// A script that fails (a target that never starts) leaves no servers behind.
+// Servers stop with the script, whether it ends or fails (a target that never starts).
 process.once('exit', () => {
   for (const child of children) child.kill('SIGTERM');
 });

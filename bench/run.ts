@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { DEMO_KEYS } from '../src/emulator/index.js';
-import { children, cpuSeconds, drainOutput, loadRun, median, peakRssMb, processTree, root, start } from './processes.js';
+import { cpuSeconds, drainOutput, loadRun, median, peakRssMb, processTree, root, start } from './processes.js';
+import { EVERRUNS, FACTORY, LIST_FIELDS } from './queries.js';
 
 /**
  * `npm run bench`: the emulator, the gateway (production configuration, `npm start`'s entry
@@ -83,9 +84,6 @@ const targets: Record<Target, { url: string; pid: number | undefined }> = {
 const control = async (path: string, body?: unknown) =>
   (await fetch(`${info.controlUrl}${path}`, { method: body === undefined && path === '/counts' ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) })).json();
 
-const LIST_FIELDS = 'sourceId title upstreamStatus createdAt updatedAt model tokenUsage { inputTokens outputTokens }';
-const FACTORY = `factorySessions(first: $first) { edges { node { ${LIST_FIELDS} computerId messageCount } } }`;
-const EVERRUNS = `everrunsSessions(first: $first) { edges { node { ${LIST_FIELDS} agentId } } }`;
 const ids = info.everrunsIds.map((id) => Buffer.from(`EverrunsSession:${id}`).toString('base64'));
 const NODES = 'query E($ids: [ID!]!) { nodes(ids: $ids) { ... on Session { sourceId title upstreamStatus createdAt } } }';
 
@@ -229,5 +227,4 @@ for (const r of latencyRows.filter((row) => row.target !== 'floor')) {
   }
 }
 console.log(`\npeak RSS (VmHWM) of the largest process: gateway ${peakRssMb(targets.gateway.pid)} MB, gateway1 ${peakRssMb(targets.gateway1.pid)} MB`);
-for (const child of children) child.kill('SIGTERM');
 process.exit(0);
