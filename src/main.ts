@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
 import { type Config, ConfigError, type GatewayConfig, loadConfig } from './config.js';
 import { DEMO_KEYS, type Emulator, startEmulator } from './emulator/index.js';
 import { log, setLogLevel } from './log.js';
+import { listen } from './server.js';
 import { runWorkers } from './workers.js';
 import { createGateway } from './yoga.js';
 
@@ -75,17 +75,8 @@ async function main(): Promise<void> {
   }
 
   const gateway = createGateway(gatewayConfig);
-  const server = createServer(gateway.listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.server.port, config.server.host, resolve);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.server.port;
-  log(
-    'info',
-    `GraphQL${gatewayConfig.graphiql ? ' and GraphiQL' : ''} at http://${config.server.host}:${port}/graphql`,
-  );
+  const { server, url } = await listen(gateway, config.server.port, config.server.host);
+  log('info', `GraphQL${gatewayConfig.graphiql ? ' and GraphiQL' : ''} at ${url}`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -48,7 +48,7 @@ async function post(url: string, query: string, variables?: Record<string, unkno
 beforeAll(async () => {
   emulator = await startEmulator();
   sessions = createGateway({ ...testConfig(emulator), subgraph: true });
-  sessionsServer = createServer(sessions.listener);
+  sessionsServer = createServer(sessions.yoga);
   sessionsUrl = await listen(sessionsServer);
 
   reviews = new ApolloServer({

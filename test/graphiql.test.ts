@@ -20,7 +20,7 @@ let browser: Browser | undefined;
 beforeAll(async () => {
   emulator = await startEmulator();
   gateway = createGateway(testConfig(emulator));
-  server = createServer(gateway.listener);
+  server = createServer(gateway.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

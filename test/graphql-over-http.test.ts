@@ -14,7 +14,7 @@ let url: string;
 beforeAll(async () => {
   emulator = await startEmulator();
   gateway = createGateway(testConfig(emulator));
-  server = createServer(gateway.listener);
+  server = createServer(gateway.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 });

@@ -1,7 +1,8 @@
-import { createServer } from 'node:http';
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import type { Server } from 'node:http';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, type GatewayConfig } from '../src/config.js';
 import { DEMO_KEYS, type Emulator, startEmulator } from '../src/emulator/index.js';
+import { type Listening, listen } from '../src/server.js';
 import { createGateway, type Gateway } from '../src/yoga.js';
 
 /** What a GraphQL client receives. */
@@ -17,7 +18,9 @@ export interface GraphQLResponse {
 export interface Harness {
   readonly emulator: Emulator;
   readonly gateway: Gateway;
-  /** POSTs a query to the gateway in-process (`yoga.fetch`). Default keys: tenant acme. */
+  /** The gateway's GraphQL URL on its loopback socket (the production listener). */
+  readonly url: string;
+  /** POSTs a query to the gateway over a real socket. Default keys: tenant acme. */
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
   /** Every response body this file received (scanned for leaks after the file). */
   readonly bodies: string[];
@@ -58,6 +61,7 @@ export function useHarness(options: HarnessOptions = {}): Harness {
   const bodies: string[] = [];
   let emulator: Emulator | undefined;
   let gateway: Gateway | undefined;
+  let served: Listening | undefined;
   const harness: Harness = {
     get emulator() {
       if (!emulator) throw new Error('harness not started');
@@ -67,9 +71,13 @@ export function useHarness(options: HarnessOptions = {}): Harness {
       if (!gateway) throw new Error('harness not started');
       return gateway;
     },
+    get url() {
+      if (!served) throw new Error('harness not started');
+      return served.url;
+    },
     bodies,
     async query(query, variables, headers) {
-      const response = await harness.gateway.yoga.fetch('http://gateway.test/graphql', {
+      const response = await fetch(harness.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
@@ -84,13 +92,18 @@ export function useHarness(options: HarnessOptions = {}): Harness {
   });
   // A fresh gateway per test: breakers and retry budgets must not carry over between tests.
   beforeEach(async () => {
+    if (!emulator) return;
+    gateway = createGateway(testConfig(emulator, options.gateway?.(emulator)));
+    served = await listen(gateway, 0, '127.0.0.1');
+    emulator.switchboard.reset();
+  });
+  afterEach(async () => {
+    if (served) await closeServer(served.server);
     await gateway?.close();
-    if (emulator) gateway = createGateway(testConfig(emulator, options.gateway?.(emulator)));
-    emulator?.switchboard.reset();
+    served = undefined;
   });
   afterAll(async () => {
     if (emulator) expectNoLeaks(bodies, emulator);
-    await gateway?.close();
     await emulator?.close();
   });
   return harness;
@@ -143,18 +156,16 @@ export function dataOf<T>(response: GraphQLResponse, field: string): T {
 
 /** Serves a gateway over a real loopback socket (for transport-level tests). */
 export async function serveOverSocket(gateway: Gateway): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer(gateway.listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { server, url } = await listen(gateway, 0, '127.0.0.1');
+  return { url, close: () => closeServer(server) };
+}
+
+/** Closes a server and every connection it holds. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
 }
 
 /**

@@ -132,7 +132,7 @@ describe('hanging upstreams, deadlines and the circuit breaker', () => {
       });
     }
     expect(h.emulator.switchboard.count('GET /v1/sessions')).toBe(3);
-    const ready = await h.gateway.yoga.fetch('http://gateway.test/readyz');
+    const ready = await fetch(new URL('/readyz', h.url));
     expect(await ready.json()).toEqual({ status: 'ready', sources: { FACTORY: 'closed', EVERRUNS: 'open' } });
 
     // Open: answers at once without calling Everruns.
@@ -148,7 +148,7 @@ describe('hanging upstreams, deadlines and the circuit breaker', () => {
     await new Promise((resolve) => setTimeout(resolve, 450));
     const recovered = await h.query(BOTH);
     expect(recovered.body.errors).toBeUndefined();
-    expect(await (await h.gateway.yoga.fetch('http://gateway.test/readyz')).json()).toMatchObject({
+    expect(await (await fetch(new URL('/readyz', h.url))).json()).toMatchObject({
       sources: { EVERRUNS: 'closed' },
     });
   });
@@ -156,10 +156,10 @@ describe('hanging upstreams, deadlines and the circuit breaker', () => {
   it('/readyz is 503 when every configured source has an open breaker', async () => {
     h.emulator.switchboard.inject({ route: '*', status: 500 });
     for (let i = 0; i < 3; i++) await h.query(BOTH);
-    const ready = await h.gateway.yoga.fetch('http://gateway.test/readyz');
+    const ready = await fetch(new URL('/readyz', h.url));
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ status: 'not ready', sources: { FACTORY: 'open', EVERRUNS: 'open' } });
-    expect((await h.gateway.yoga.fetch('http://gateway.test/healthz')).status).toBe(200);
+    expect((await fetch(new URL('/healthz', h.url))).status).toBe(200);
   });
 
   it("the client's disconnect aborts the upstream calls", async () => {

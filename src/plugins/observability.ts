@@ -1,4 +1,5 @@
-import { type DocumentNode, type ExecutionResult, getOperationAST } from 'graphql';
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GraphQLContext } from '../context.js';
 import { log } from '../log.js';
@@ -19,7 +20,6 @@ class RequestRecord {
 }
 
 const MAX_OPERATION_LABELS = 50;
-const ignore = (): void => {};
 const RECORD = Symbol('sessiongraph.requestRecord');
 
 /**
@@ -40,11 +40,6 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     help: 'GraphQL request duration by operation name.',
     labelNames: ['operation'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  const fastPath = new Counter({
-    name: 'sessiongraph_fast_path_requests_total',
-    help: "GraphQL requests answered by the Node fast path (JSON POSTs that skip Yoga's Fetch-API layer); the rest are Yoga's.",
     registers: [registry],
   });
   const upstreamCalls = new Counter({
@@ -104,47 +99,6 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     return record instanceof RequestRecord ? record : undefined;
   };
 
-  /** Starts a GraphQL request's record on its server context (Yoga's, or the fast path's). */
-  const begin = (serverContext: object): void => {
-    Object.defineProperty(serverContext, RECORD, { value: new RequestRecord() });
-  };
-
-  /** Counts, times and logs a request begun with `begin`, once its response status is known. */
-  const finish = (serverContext: unknown, status: number, via: 'yoga' | 'fast-path' = 'yoga'): void => {
-    const record = recordOf(serverContext);
-    if (!record) return;
-    if (via === 'fast-path') fastPath.inc();
-    const seconds = (performance.now() - record.started) / 1000;
-    requests.inc({ operation: record.operation, status: String(status) });
-    duration.observe({ operation: record.operation }, seconds);
-    log('info', 'request', {
-      operation: record.operation,
-      status,
-      durationMs: Math.round(seconds * 10_000) / 10,
-      upstreamCalls: record.context?.budget.upstreamCalls ?? 0,
-      retries: record.context?.budget.retries ?? 0,
-      errors: record.codes,
-    });
-  };
-
-  /**
-   * The plugin's onExecute, also run by prepared operations (src/prepared.ts), which skip
-   * envelop: names the request's operation, and returns what records the result's error codes.
-   */
-  const observeExecution = (
-    contextValue: GraphQLContext,
-    document: DocumentNode,
-    operationName: string | null | undefined,
-  ): ((result: ExecutionResult) => void) => {
-    const record = recordOf(contextValue);
-    if (!record) return ignore;
-    record.operation = operationLabel(getOperationAST(document, operationName)?.name?.value);
-    record.context = contextValue;
-    return (result) => {
-      for (const error of result.errors ?? []) record.codes.push(errorCode(error));
-    };
-  };
-
   const ready = () => {
     const sources = health();
     const on = Object.values(sources).filter((state) => state !== 'off');
@@ -154,17 +108,9 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
   const json = (body: unknown, status: number) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 
-  const plugin = {
+  const plugin: Plugin<GraphQLContext> = {
     // Not `async`: on the GraphQL path it returns nothing, and Yoga then skips a promise per request.
-    onRequest({
-      url,
-      endResponse,
-      serverContext,
-    }: {
-      url: URL;
-      endResponse: (response: Response) => void;
-      serverContext: unknown;
-    }) {
+    onRequest({ url, endResponse, serverContext }) {
       switch (url.pathname) {
         case '/healthz':
           return endResponse(json({ status: 'ok' }, 200));
@@ -179,28 +125,35 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
             endResponse(new Response(text, { status: 200, headers: { 'content-type': registry.contentType } })),
           );
         default:
-          if (typeof serverContext === 'object' && serverContext !== null) begin(serverContext);
+          Object.defineProperty(serverContext, RECORD, { value: new RequestRecord() });
       }
     },
-    onExecute({
-      args,
-    }: {
-      args: {
-        contextValue: GraphQLContext & { request: Request };
-        operationName?: string | null;
-        document: DocumentNode;
-      };
-    }) {
-      const done = observeExecution(args.contextValue, args.document, args.operationName);
+    onExecute({ args }) {
+      const record = recordOf(args.contextValue);
+      if (!record) return;
+      record.operation = operationLabel(getOperationAST(args.document, args.operationName)?.name?.value);
+      record.context = args.contextValue;
       return {
-        onExecuteDone({ result }: { result: ExecutionResult | AsyncIterable<ExecutionResult> }) {
+        onExecuteDone({ result }) {
           if (Symbol.asyncIterator in result) return;
-          done(result);
+          for (const error of result.errors ?? []) record.codes.push(errorCode(error));
         },
       };
     },
-    onResponse({ response, serverContext }: { response: Response; serverContext: unknown }) {
-      finish(serverContext, response.status);
+    onResponse({ response, serverContext }) {
+      const record = recordOf(serverContext);
+      if (!record) return;
+      const seconds = (performance.now() - record.started) / 1000;
+      requests.inc({ operation: record.operation, status: String(response.status) });
+      duration.observe({ operation: record.operation }, seconds);
+      log('info', 'request', {
+        operation: record.operation,
+        status: response.status,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        upstreamCalls: record.context?.budget.upstreamCalls ?? 0,
+        retries: record.context?.budget.retries ?? 0,
+        errors: record.codes,
+      });
     },
   };
 
@@ -218,5 +171,5 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     },
   };
 
-  return { registry, plugin, hooks, ready, begin, finish, observeExecution };
+  return { registry, plugin, hooks, ready };
 }
