@@ -51,33 +51,13 @@ const startGateway = (workers: string) =>
 const gateway = await startGateway(WORKERS);
 const gateway1 = await startGateway('1');
 const floor = await start(['bench/floor.ts'], upstreamEnv, /floor at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
-// BENCH_PIPELINE=1 adds bench/pipeline.ts (the gateway's work without its GraphQL server layer),
-// with the gateway's Node flags, measured in the same interleaving.
-const PIPELINE = process.env.BENCH_PIPELINE === '1';
-// Bundled like the gateway (scripts/build.mjs), so both run the same kind of code on plain Node.
-if (PIPELINE) {
-  execFileSync(process.execPath, ['scripts/build.mjs', 'bench/pipeline.ts', 'dist/bench-pipeline.js'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-}
-const pipeline = PIPELINE
-  ? await start(
-      ['dist/bench-pipeline.js'],
-      { ...upstreamEnv, NODE_ENV: 'production' },
-      /pipeline at (http:\/\/127\.0\.0\.1:\d+\/graphql)/,
-      'stderr',
-      NODE_FLAGS.split(' ').filter(Boolean),
-    )
-  : null;
 drainOutput();
 // Give every worker time to listen before load arrives.
 await new Promise((resolve) => setTimeout(resolve, 2_000));
-type Target = 'gateway' | 'gateway1' | 'pipeline' | 'floor';
+type Target = 'gateway' | 'gateway1' | 'floor';
 const targets: Record<Target, { url: string; pid: number | undefined }> = {
   gateway: { url: gateway.match[1] ?? '', pid: gateway.child.pid },
   gateway1: { url: gateway1.match[1] ?? '', pid: gateway1.child.pid },
-  pipeline: { url: pipeline?.match[1] ?? '', pid: pipeline?.child.pid },
   floor: { url: floor.match[1] ?? '', pid: floor.child.pid },
 };
 
@@ -159,9 +139,8 @@ for (const bench of cases) {
   await control('/clear');
   if (bench.latencyMs) await control('/fault', { route: '*', delayMs: bench.latencyMs });
   for (const connections of bench.connections) {
-    const runs: Record<Target, Measure[]> = { gateway: [], gateway1: [], pipeline: [], floor: [] };
+    const runs: Record<Target, Measure[]> = { gateway: [], gateway1: [], floor: [] };
     const order: Target[] = ['gateway', 'gateway1'];
-    if (PIPELINE) order.push('pipeline');
     if (bench.floor) order.push('floor');
     for (const target of order) await measure(target, bench.floor ?? bench.name, bench.body, connections, 1); // warm-up
     for (let run = 0; run < RUNS; run++) {

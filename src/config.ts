@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import type { SourceName } from './sources/errors.js';
+import { allSources } from './sources/registry.js';
 
 /** One upstream's connection settings. */
 export interface SourceConfig {
@@ -39,9 +41,8 @@ export interface QueryLimits {
 
 /** What the gateway needs to serve; built from the environment by {@link loadConfig}. */
 export interface GatewayConfig {
-  /** Null when the source is off (its fields answer `SOURCE_NOT_CONFIGURED`). */
-  readonly factory: SourceConfig | null;
-  readonly everruns: SourceConfig | null;
+  /** Each registered source's settings by name; null (or absent) when it is off (its fields answer `SOURCE_NOT_CONFIGURED`). */
+  readonly sources: Readonly<Record<SourceName, SourceConfig | null>>;
   /** Per upstream call. */
   readonly upstreamTimeoutMs: number;
   /** Keep-alive connections per upstream pool. */
@@ -115,10 +116,6 @@ const flag = (fallback: boolean) =>
 const environment = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  FACTORY_BASE_URL: httpUrl.optional(),
-  FACTORY_API_KEY: z.string().min(1).optional(),
-  EVERRUNS_BASE_URL: httpUrl.optional(),
-  EVERRUNS_API_KEY: z.string().min(1).optional(),
   UPSTREAM_TIMEOUT_MS: positiveInt(5_000, 120_000),
   UPSTREAM_CONNECTIONS: positiveInt(32, 1024),
   LOADER_CONCURRENCY: positiveInt(16, 100),
@@ -162,13 +159,10 @@ export interface Config {
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = environment.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? 'environment');
-    throw new ConfigError(`Invalid configuration: ${name}: ${issue?.message ?? 'invalid value'}`);
-  }
+  if (!parsed.success) throw configError(parsed.error);
   const e = parsed.data;
-  const demo = e.FACTORY_BASE_URL === undefined && e.EVERRUNS_BASE_URL === undefined;
+  const sources = sourceConfigs(present);
+  const demo = Object.values(sources).every((source) => source === null);
   const production = e.NODE_ENV === 'production';
   // GraphiQL and introspection default to on, and to off in production.
   const onUnlessProduction = (value: string | undefined) =>
@@ -182,8 +176,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       workers: e.WORKERS === 'auto' ? Math.min(availableParallelism(), 64) : e.WORKERS,
     },
     gateway: {
-      factory: e.FACTORY_BASE_URL ? { baseUrl: e.FACTORY_BASE_URL, apiKey: e.FACTORY_API_KEY ?? null } : null,
-      everruns: e.EVERRUNS_BASE_URL ? { baseUrl: e.EVERRUNS_BASE_URL, apiKey: e.EVERRUNS_API_KEY ?? null } : null,
+      sources,
       upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
       upstreamConnections: e.UPSTREAM_CONNECTIONS,
       loaderConcurrency: e.LOADER_CONCURRENCY,
@@ -212,4 +205,27 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       },
     },
   };
+}
+
+/** The first issue of a failed parse as one line naming the variable, never its value. */
+function configError(error: z.ZodError): ConfigError {
+  const issue = error.issues[0];
+  const name = String(issue?.path[0] ?? 'environment');
+  return new ConfigError(`Invalid configuration: ${name}: ${issue?.message ?? 'invalid value'}`);
+}
+
+/** Each registered source's base URL and key variables: a source is on when its base URL is set. */
+function sourceConfigs(present: Readonly<Record<string, string | undefined>>): Record<SourceName, SourceConfig | null> {
+  const configs: Record<SourceName, SourceConfig | null> = {};
+  for (const source of allSources()) {
+    const variables = z.object({
+      [source.env.baseUrl]: httpUrl.optional(),
+      [source.env.apiKey]: z.string().min(1).optional(),
+    });
+    const parsed = variables.safeParse(present);
+    if (!parsed.success) throw configError(parsed.error);
+    const baseUrl = parsed.data[source.env.baseUrl];
+    configs[source.name] = baseUrl ? { baseUrl, apiKey: parsed.data[source.env.apiKey] ?? null } : null;
+  }
+  return configs;
 }

@@ -1,47 +1,34 @@
 import type { GraphQLError } from 'graphql';
 import type { GatewayConfig } from './config.js';
-import { loadEverrunsSessionsById } from './loaders/everruns-sessions.js';
-import { loadFactorySessionsById } from './loaders/factory-sessions.js';
-import type { SessionLoader } from './loaders/session-loader.js';
-import { type SourceAccess, sourceAccess } from './sources/access.js';
-import type { EverrunsClient } from './sources/everruns/client.js';
-import type { EverrunsSessionRecord } from './sources/everruns/to-session.js';
-import type { FactoryClient } from './sources/factory/client.js';
-import type { FactorySessionRecord } from './sources/factory/to-session.js';
+import { SessionLoader } from './loaders/session-loader.js';
+import { SourceAccess } from './sources/access.js';
+import type { SourceName } from './sources/errors.js';
 import { type CancelSignal, type RequestBudget, RequestCancel } from './sources/http.js';
+import { allSources, type SourceModule } from './sources/registry.js';
+import type { Upstreams } from './upstreams.js';
 
-/** Request headers that carry per-request upstream keys (they override the configured ones). */
-export const KEY_HEADERS = {
-  factory: 'x-factory-api-key',
-  everruns: 'x-everruns-api-key',
-} as const;
-
-/** The upstream clients of a gateway; null for a source that is off. Shared by all requests. */
-export interface Upstreams {
-  readonly factory: FactoryClient | null;
-  readonly everruns: EverrunsClient | null;
+/** One registered source as one GraphQL request uses it. */
+export interface RequestSource {
+  readonly module: SourceModule;
+  /** The upstream with this request's key and signal. */
+  readonly access: SourceAccess;
+  /** This request's sessions of the source by upstream id. */
+  readonly sessions: SessionLoader;
 }
 
 /** Everything a resolver may use. Built per request; nothing in it outlives the request. */
 export interface GraphQLContext {
   /** Aborted when the client goes away. */
   readonly signal: CancelSignal;
-  readonly factory: SourceAccess<FactoryClient>;
-  readonly everruns: SourceAccess<EverrunsClient>;
-  readonly loaders: {
-    readonly factorySessions: SessionLoader<FactorySessionRecord>;
-    readonly everrunsSessions: SessionLoader<EverrunsSessionRecord>;
-  };
+  /** Every registered source, by name. */
+  readonly sources: ReadonlyMap<SourceName, RequestSource>;
   /** Deadline, retry allowance and call counts shared by the request's upstream calls. */
   readonly budget: RequestBudget;
   /** Errors of fields that still answered (a failed source in the merged feed); appended to `errors`. */
   readonly partialErrors: GraphQLError[];
 }
 
-/**
- * What a request's context needs from its HTTP request: Yoga's Fetch-API Request fits, and
- * so does the Node fast path's view of a Node request (src/fast-path.ts).
- */
+/** What a request's context needs from its HTTP request (Yoga's Fetch-API Request fits). */
 export interface RequestHead {
   readonly headers: { get(name: string): string | null };
   /** Aborts when the client goes away. */
@@ -62,37 +49,32 @@ export function createContext(upstreams: Upstreams, config: GatewayConfig, reque
     upstreamCalls: 0,
     retries: 0,
   };
-  const factoryHeader = headerKey(request, KEY_HEADERS.factory);
-  const factory = sourceAccess(
-    'FACTORY',
-    upstreams.factory,
-    factoryHeader ?? config.factory?.apiKey ?? null,
-    factoryHeader === null,
-    signal,
-    budget,
-    KEY_HEADERS.factory,
-    'FACTORY_API_KEY',
-  );
-  const everrunsHeader = headerKey(request, KEY_HEADERS.everruns);
-  const everruns = sourceAccess(
-    'EVERRUNS',
-    upstreams.everruns,
-    everrunsHeader ?? config.everruns?.apiKey ?? null,
-    everrunsHeader === null,
-    signal,
-    budget,
-    KEY_HEADERS.everruns,
-    'EVERRUNS_API_KEY',
-  );
-  return {
-    signal,
-    budget,
-    factory,
-    everruns,
-    loaders: {
-      factorySessions: loadFactorySessionsById(factory, config.loaderConcurrency),
-      everrunsSessions: loadEverrunsSessionsById(everruns, config.loaderConcurrency),
-    },
-    partialErrors: [],
-  };
+  const sources = new Map<SourceName, RequestSource>();
+  for (const module of allSources()) {
+    const header = headerKey(request, module.keyHeader);
+    const access = new SourceAccess(
+      module,
+      upstreams.http.get(module.name) ?? null,
+      header ?? config.sources[module.name]?.apiKey ?? null,
+      header === null,
+      signal,
+      budget,
+    );
+    const sessions = new SessionLoader((id) => {
+      const { http, call } = access.use();
+      return module.getSession(http, call, id);
+    }, config.loaderConcurrency);
+    sources.set(module.name, { module, access, sessions });
+  }
+  return { signal, budget, sources, partialErrors: [] };
+}
+
+/**
+ * The request's view of a registered source.
+ * @throws Error when no source of that name is registered (a programming error)
+ */
+export function sourceOf(context: GraphQLContext, name: SourceName): RequestSource {
+  const source = context.sources.get(name);
+  if (!source) throw new Error(`no source named ${name} is registered`);
+  return source;
 }

@@ -1,8 +1,10 @@
 import cluster from 'node:cluster';
-import { type Config, ConfigError, type GatewayConfig, loadConfig } from './config.js';
-import { DEMO_KEYS, type Emulator, startEmulator } from './emulator/index.js';
+import { type Config, ConfigError, type GatewayConfig, loadConfig, type SourceConfig } from './config.js';
+import { type Emulator, startEmulator } from './emulator/index.js';
 import { log, setLogLevel } from './log.js';
 import { listen } from './server.js';
+import type { SourceName } from './sources/errors.js';
+import { allSources } from './sources/registry.js';
 import { runWorkers } from './workers.js';
 import { createGateway } from './yoga.js';
 
@@ -10,11 +12,22 @@ import { createGateway } from './yoga.js';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The emulator's upstreams, with the tenant the key variables pick (default `acme`). */
-function demoUpstreams(emulator: Emulator) {
-  return {
-    factory: { baseUrl: emulator.factoryUrl, apiKey: process.env.FACTORY_API_KEY || DEMO_KEYS.acme.factory },
-    everruns: { baseUrl: emulator.everrunsUrl, apiKey: process.env.EVERRUNS_API_KEY || DEMO_KEYS.acme.everruns },
-  };
+function demoSources(emulator: Emulator): Record<SourceName, SourceConfig> {
+  const sources: Record<SourceName, SourceConfig> = {};
+  for (const source of allSources()) {
+    const demo = emulator.demo[source.name];
+    if (demo) sources[source.name] = { baseUrl: demo.baseUrl, apiKey: process.env[source.env.apiKey] || demo.apiKey };
+  }
+  return sources;
+}
+
+/** The first log line of demo mode: which upstreams the emulator stands in for. */
+function demoLine(emulator: Emulator, who: string): [string, Record<string, unknown>] {
+  const labels = allSources()
+    .filter((source) => emulator.demo[source.name])
+    .map((source) => source.label);
+  const urls = Object.fromEntries(Object.entries(emulator.demo).map(([name, demo]) => [name, demo.baseUrl]));
+  return [`demo mode: ${who} the embedded emulator of ${labels.join(' and ')} (tenant "acme")`, { upstreams: urls }];
 }
 
 /** WORKERS > 1: the demo emulator (if any) runs here, once; the workers serve. */
@@ -23,17 +36,14 @@ async function startPrimary(config: Config): Promise<void> {
   let emulator: Emulator | null = null;
   if (config.server.demo) {
     emulator = await startEmulator();
-    const { factory, everruns } = demoUpstreams(emulator);
-    Object.assign(env, {
-      FACTORY_BASE_URL: factory.baseUrl,
-      FACTORY_API_KEY: factory.apiKey,
-      EVERRUNS_BASE_URL: everruns.baseUrl,
-      EVERRUNS_API_KEY: everruns.apiKey,
-    });
-    log('info', 'demo mode: the workers serve the embedded emulator of Factory and Everruns (tenant "acme")', {
-      factory: emulator.factoryUrl,
-      everruns: emulator.everrunsUrl,
-    });
+    const sources = demoSources(emulator);
+    for (const source of allSources()) {
+      const demo = sources[source.name];
+      if (!demo) continue;
+      env[source.env.baseUrl] = demo.baseUrl;
+      if (demo.apiKey) env[source.env.apiKey] = demo.apiKey;
+    }
+    log('info', ...demoLine(emulator, 'the workers serve'));
   }
   runWorkers(config.server.workers, env, async () => {
     await emulator?.close();
@@ -58,20 +68,13 @@ async function main(): Promise<void> {
   let gatewayConfig: GatewayConfig = config.gateway;
   if (config.server.demo) {
     emulator = await startEmulator();
-    gatewayConfig = { ...config.gateway, ...demoUpstreams(emulator) };
-    log(
-      'info',
-      'demo mode: serving the embedded emulator of Factory and Everruns (tenant "acme"); set FACTORY_BASE_URL or EVERRUNS_BASE_URL for real upstreams',
-      {
-        factory: emulator.factoryUrl,
-        everruns: emulator.everrunsUrl,
-      },
-    );
+    gatewayConfig = { ...config.gateway, sources: demoSources(emulator) };
+    const [message, fields] = demoLine(emulator, 'serving');
+    const variables = allSources().map((source) => source.env.baseUrl);
+    log('info', `${message}; set ${variables.join(' or ')} for real upstreams`, fields);
   } else {
-    log('info', 'upstreams configured', {
-      factory: config.gateway.factory ? 'on' : 'off',
-      everruns: config.gateway.everruns ? 'on' : 'off',
-    });
+    const states = allSources().map((source) => [source.name, config.gateway.sources[source.name] ? 'on' : 'off']);
+    log('info', 'upstreams configured', Object.fromEntries(states));
   }
 
   const gateway = createGateway(gatewayConfig);

@@ -1,60 +1,60 @@
 import type { GatewayConfig } from './config.js';
-import type { Upstreams } from './context.js';
-import { createEverrunsClient } from './sources/everruns/client.js';
-import { createFactoryClient } from './sources/factory/client.js';
+import type { SourceName } from './sources/errors.js';
 import { UpstreamHttp, type UpstreamHttpOptions } from './sources/http.js';
+import { allSources } from './sources/registry.js';
+import type { BreakerState } from './sources/resilience.js';
 
 /** What the gateway's observability listens to on every upstream call. */
 export type UpstreamHooks = Pick<UpstreamHttpOptions, 'onCall' | 'onRetry' | 'onBreakerChange'>;
 
-/** A configuration's upstream HTTP layers (pools, retries, breakers) and clients; null when off. */
-export interface UpstreamSet {
-  readonly factoryHttp: UpstreamHttp | null;
-  readonly everrunsHttp: UpstreamHttp | null;
-  readonly upstreams: Upstreams;
+/** A source's breaker state, or `off` when the source is not configured. */
+export type SourceHealth = BreakerState | 'off';
+
+/** A gateway's upstream HTTP layers (pools, retries, breakers), one per configured source. */
+export interface Upstreams {
+  /** The HTTP layer of each configured source; absent when the source is off. */
+  readonly http: ReadonlyMap<SourceName, UpstreamHttp>;
+  /** Each registered source's breaker state (`off` when not configured). */
+  health(): Record<SourceName, SourceHealth>;
+  /** Closes every pool. */
+  close(): Promise<void>;
 }
 
 /** Builds the upstream layers once per gateway: every request shares their pools. */
-export function createUpstreams(config: GatewayConfig, hooks: UpstreamHooks = {}): UpstreamSet {
+export function createUpstreams(config: GatewayConfig, hooks: UpstreamHooks = {}): Upstreams {
   const r = config.resilience;
-  const common = {
-    timeoutMs: config.upstreamTimeoutMs,
-    connections: config.upstreamConnections,
-    retry: {
-      maxRetries: r.retries,
-      baseDelayMs: r.retryBaseDelayMs,
-      maxDelayMs: r.retryMaxDelayMs,
-      maxRetryAfterMs: r.retryAfterMaxMs,
-      budgetRatio: r.retryBudgetRatio,
-      budgetBurst: 20,
-    },
-    breaker: { failureThreshold: r.breakerFailures, cooldownMs: r.breakerCooldownMs },
-    coalesce: config.coalesceGets,
-    ...hooks,
-  };
-  const factoryHttp = config.factory
-    ? new UpstreamHttp({
-        ...common,
-        source: 'FACTORY',
-        baseUrl: config.factory.baseUrl,
-        authorization: (key) => `Bearer ${key}`,
-      })
-    : null;
-  const everrunsHttp = config.everruns
-    ? new UpstreamHttp({
-        ...common,
-        source: 'EVERRUNS',
-        baseUrl: config.everruns.baseUrl,
-        // Everruns takes API keys as `ApiKey evr_...` and session tokens as bearer tokens.
-        authorization: (key) => (key.startsWith('evr_') ? `ApiKey ${key}` : `Bearer ${key}`),
-      })
-    : null;
+  const http = new Map<SourceName, UpstreamHttp>();
+  for (const source of allSources()) {
+    const settings = config.sources[source.name];
+    if (!settings) continue;
+    http.set(
+      source.name,
+      new UpstreamHttp({
+        source: { name: source.name, label: source.label },
+        baseUrl: settings.baseUrl,
+        authorization: source.authorization,
+        timeoutMs: config.upstreamTimeoutMs,
+        connections: config.upstreamConnections,
+        retry: {
+          maxRetries: r.retries,
+          baseDelayMs: r.retryBaseDelayMs,
+          maxDelayMs: r.retryMaxDelayMs,
+          maxRetryAfterMs: r.retryAfterMaxMs,
+          budgetRatio: r.retryBudgetRatio,
+          budgetBurst: 20,
+        },
+        breaker: { failureThreshold: r.breakerFailures, cooldownMs: r.breakerCooldownMs },
+        coalesce: config.coalesceGets,
+        ...hooks,
+      }),
+    );
+  }
   return {
-    factoryHttp,
-    everrunsHttp,
-    upstreams: {
-      factory: factoryHttp && createFactoryClient(factoryHttp),
-      everruns: everrunsHttp && createEverrunsClient(everrunsHttp),
+    http,
+    health: () =>
+      Object.fromEntries(allSources().map((source) => [source.name, http.get(source.name)?.breaker.state ?? 'off'])),
+    close: async () => {
+      await Promise.all([...http.values()].map((layer) => layer.close()));
     },
   };
 }

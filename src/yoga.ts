@@ -10,7 +10,7 @@ import { createObservability } from './plugins/observability.js';
 import { requestGuards } from './plugins/request-guards.js';
 import { exposeError, located, normalizeError, rootCause } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
-import { createUpstreams, type UpstreamSet } from './upstreams.js';
+import { createUpstreams, type Upstreams } from './upstreams.js';
 
 /** The gateway's Yoga: a Fetch handler and, as it stands, the Node request listener to serve. */
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -44,13 +44,10 @@ query RecentSessions {
 
 /** Creates the gateway for a configuration; sources that are not configured answer coded errors. */
 export function createGateway(config: GatewayConfig): Gateway {
-  let http: UpstreamSet | null = null;
-  const observability = createObservability(() => ({
-    FACTORY: http?.factoryHttp?.breaker.state ?? 'off',
-    EVERRUNS: http?.everrunsHttp?.breaker.state ?? 'off',
-  }));
-  http = createUpstreams(config, observability.hooks);
-  const { factoryHttp, everrunsHttp, upstreams } = http;
+  let upstreams: Upstreams | null = null;
+  const observability = createObservability(() => upstreams?.health() ?? {});
+  const created = createUpstreams(config, observability.hooks);
+  upstreams = created;
 
   // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
   const maskUnexpected = (error: unknown, message: string): Error => {
@@ -70,7 +67,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     logging: false,
     graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     renderGraphiQL: renderLocalGraphiQL,
-    context: ({ request }) => createContext(upstreams, config, request),
+    context: ({ request }) => createContext(created, config, request),
     plugins: [
       // Compiled execution: the resolvers are the same, the per-field overhead of graphql-js is not.
       ...(config.jit ? [useGraphQlJit({}, { enableIf: ({ document }) => operationCount(document) === 1 })] : []),
@@ -85,9 +82,7 @@ export function createGateway(config: GatewayConfig): Gateway {
   return {
     yoga,
     metrics: observability.registry,
-    close: async () => {
-      await Promise.all([factoryHttp?.close(), everrunsHttp?.close()]);
-    },
+    close: () => created.close(),
   };
 }
 

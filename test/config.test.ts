@@ -5,8 +5,8 @@ describe('configuration', () => {
   it('defaults to demo mode on 127.0.0.1:4000', () => {
     const config = loadConfig({});
     expect(config.server).toEqual({ port: 4000, host: '127.0.0.1', demo: true, logLevel: 'info', workers: 1 });
-    expect(config.gateway.factory).toBeNull();
-    expect(config.gateway.everruns).toBeNull();
+    expect(config.gateway.sources.FACTORY).toBeNull();
+    expect(config.gateway.sources.EVERRUNS).toBeNull();
   });
 
   it('WORKERS=auto is one worker per core Node reports', async () => {
@@ -22,8 +22,8 @@ describe('configuration', () => {
       FACTORY_API_KEY: '',
     });
     expect(config.server.demo).toBe(false);
-    expect(config.gateway.everruns).toEqual({ baseUrl: 'https://app.everruns.com/api', apiKey: 'evr_x' });
-    expect(config.gateway.factory).toBeNull();
+    expect(config.gateway.sources.EVERRUNS).toEqual({ baseUrl: 'https://app.everruns.com/api', apiKey: 'evr_x' });
+    expect(config.gateway.sources.FACTORY).toBeNull();
   });
 
   it.each([

@@ -34,8 +34,10 @@ export interface HarnessOptions {
 /** The gateway configuration the tests use, over a running emulator. */
 export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   return {
-    factory: { baseUrl: emulator.factoryUrl, apiKey: DEMO_KEYS.acme.factory },
-    everruns: { baseUrl: emulator.everrunsUrl, apiKey: DEMO_KEYS.acme.everruns },
+    sources: {
+      FACTORY: { baseUrl: emulator.factoryUrl, apiKey: DEMO_KEYS.acme.factory },
+      EVERRUNS: { baseUrl: emulator.everrunsUrl, apiKey: DEMO_KEYS.acme.everruns },
+    },
     upstreamTimeoutMs: 2_000,
     upstreamConnections: 16,
     loaderConcurrency: 16,

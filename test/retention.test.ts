@@ -32,7 +32,7 @@ afterAll(async () => {
 async function promotedByPages(coalesce: boolean): Promise<number> {
   const r = DEFAULT_RESILIENCE;
   const http = new UpstreamHttp({
-    source: 'FACTORY',
+    source: { name: 'FACTORY', label: 'Factory' },
     baseUrl: emulator.factoryUrl,
     timeoutMs: 5_000,
     connections: 8,

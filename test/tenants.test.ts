@@ -79,8 +79,10 @@ describe('with configured keys (tenant acme)', () => {
 describe('with no keys configured', () => {
   const h = useHarness({
     gateway: (emulator) => ({
-      factory: { baseUrl: emulator.factoryUrl, apiKey: null },
-      everruns: { baseUrl: emulator.everrunsUrl, apiKey: null },
+      sources: {
+        FACTORY: { baseUrl: emulator.factoryUrl, apiKey: null },
+        EVERRUNS: { baseUrl: emulator.everrunsUrl, apiKey: null },
+      },
     }),
   });
 
@@ -104,7 +106,9 @@ describe('with no keys configured', () => {
 });
 
 describe('with only Everruns configured', () => {
-  const h = useHarness({ gateway: () => ({ factory: null }) });
+  const h = useHarness({
+    gateway: (emulator) => ({ sources: { FACTORY: null, EVERRUNS: emulator.demo.EVERRUNS ?? null } }),
+  });
 
   it("Factory's fields answer SOURCE_NOT_CONFIGURED; the rest works", async () => {
     const response = await h.query(

@@ -3,7 +3,7 @@ import { factoryEmulation } from './factory.js';
 import { Random } from './random.js';
 import { type RunningUpstream, serveUpstream } from './server.js';
 import { Switchboard } from './switchboard.js';
-import { createWorld, type Tenant, type WorldOptions } from './world.js';
+import { createWorld, DEMO_KEYS, type Tenant, type WorldOptions } from './world.js';
 
 export type { FaultRule, RecordedRequest } from './switchboard.js';
 export type { Tenant } from './world.js';
@@ -16,6 +16,8 @@ export interface Emulator {
   readonly factoryUrl: string;
   /** Base URL for `EVERRUNS_BASE_URL`. */
   readonly everrunsUrl: string;
+  /** Each emulated source's base URL and tenant acme's key, by registry name (what demo mode serves). */
+  readonly demo: Readonly<Record<string, { readonly baseUrl: string; readonly apiKey: string }>>;
   /** Per-route counters, the request log and fault injection, shared by both upstreams. */
   readonly switchboard: Switchboard;
   /** The seeded tenants, by name (`acme`, `globex`). Tests read expectations from here. */
@@ -46,6 +48,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     factoryUrl: factory.url,
     everrunsUrl: everruns.url,
+    demo: {
+      FACTORY: { baseUrl: factory.url, apiKey: DEMO_KEYS.acme.factory },
+      EVERRUNS: { baseUrl: everruns.url, apiKey: DEMO_KEYS.acme.everruns },
+    },
     switchboard,
     tenants,
     close: async () => {

@@ -1,6 +1,4 @@
 import DataLoader from 'dataloader';
-import type { SourceAccess } from '../sources/access.js';
-import type { CallContext } from '../sources/http.js';
 import type { SessionRecord } from '../sources/session.js';
 
 /**
@@ -12,7 +10,7 @@ import type { SessionRecord } from '../sources/session.js';
  * answers: the batch first waits for the request's lists in flight, then fetches only the
  * ids they did not return.
  */
-export class SessionLoader<R extends SessionRecord> {
+export class SessionLoader<R extends SessionRecord = SessionRecord> {
   /** Made on the first load: most requests only list, and a DataLoader per source and request was wasted. */
   private loader: DataLoader<string, R | null> | null = null;
   private readonly listsInFlight = new Set<Promise<unknown>>();
@@ -118,20 +116,4 @@ export async function mapBounded<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-/** A source's client as far as loading one session goes. */
-export interface GetsSessions<R> {
-  getSession(call: CallContext, id: string): Promise<R | null>;
-}
-
-/** A {@link SessionLoader} over a source's single-session GET. */
-export function sessionLoaderFor<R extends SessionRecord>(
-  access: SourceAccess<GetsSessions<R>>,
-  concurrency: number,
-): SessionLoader<R> {
-  return new SessionLoader((id) => {
-    const { client, call } = access.use();
-    return client.getSession(call, id);
-  }, concurrency);
 }

@@ -7,10 +7,8 @@ import { errorCode } from '../schema/errors.js';
 import type { SourceName } from '../sources/errors.js';
 import type { UpstreamCallInfo } from '../sources/http.js';
 import type { BreakerState } from '../sources/resilience.js';
+import type { SourceHealth } from '../upstreams.js';
 import { metricsText, shareMetrics } from '../workers.js';
-
-/** A source's breaker state, or `off` when the source is not configured. */
-export type SourceHealth = BreakerState | 'off';
 
 class RequestRecord {
   readonly started = performance.now();

@@ -1,7 +1,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { type ExecutionResult, GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
 import type { GatewayConfig } from '../config.js';
-import { KEY_HEADERS } from '../context.js';
+import { allSources } from '../sources/registry.js';
 import { limitRules, overNodeLimit } from './query-limits.js';
 
 /** Header any non-browser client may send to pass CSRF prevention on GET requests. */
@@ -161,7 +161,9 @@ export function requestGuards(config: GatewayConfig): object[] {
     },
   ];
   if (config.csrfPrevention) {
-    plugins.push(useCSRFPrevention({ requestHeaders: [CSRF_HEADER, KEY_HEADERS.factory, KEY_HEADERS.everruns] }));
+    plugins.push(
+      useCSRFPrevention({ requestHeaders: [CSRF_HEADER, ...allSources().map((source) => source.keyHeader)] }),
+    );
   }
   return plugins;
 }

@@ -2,7 +2,7 @@ import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { pathToArray } from 'graphql/jsutils/Path.js';
 import type { z } from 'zod';
 import type { GraphQLContext } from '../context.js';
-import { RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError } from '../sources/errors.js';
+import { RequestAbortedError, type SourceId, UpstreamError } from '../sources/errors.js';
 import { builder } from './builder.js';
 
 /** The `extensions.code` a client will see for an error from either executor (before masking). */
@@ -74,7 +74,7 @@ export function reportPartialFailure(context: GraphQLContext, error: UpstreamErr
  */
 export function reportInvalidItems(
   context: GraphQLContext,
-  source: SourceName,
+  source: SourceId,
   count: number,
   info: GraphQLResolveInfo,
 ): void {
@@ -83,20 +83,17 @@ export function reportInvalidItems(
   const earlier = errors.findIndex(
     (error) =>
       error.extensions.code === 'UPSTREAM_INVALID_ITEM' &&
-      error.extensions.source === source &&
+      error.extensions.source === source.name &&
       error.path?.join('.') === path.join('.'),
   );
   const before = errors[earlier]?.extensions.count;
   const total = count + (typeof before === 'number' ? before : 0);
   const noun = total === 1 ? 'session that does not' : 'sessions that do not';
-  const error = new GraphQLError(
-    `${SOURCE_LABEL[source]} sent ${total} ${noun} match its API; left out of this page.`,
-    {
-      nodes: info.fieldNodes,
-      path,
-      extensions: { code: 'UPSTREAM_INVALID_ITEM', source, count: total },
-    },
-  );
+  const error = new GraphQLError(`${source.label} sent ${total} ${noun} match its API; left out of this page.`, {
+    nodes: info.fieldNodes,
+    path,
+    extensions: { code: 'UPSTREAM_INVALID_ITEM', source: source.name, count: total },
+  });
   if (earlier >= 0) errors[earlier] = error;
   else errors.push(error);
 }

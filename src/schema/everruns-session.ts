@@ -1,16 +1,16 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
-import type { GraphQLContext } from '../context.js';
+import { type GraphQLContext, sourceOf } from '../context.js';
 import { EVERRUNS_SESSION_ID } from '../sources/everruns/client.js';
+import { EVERRUNS_AGENT_ID, everrunsLister, everrunsSource, useEverruns } from '../sources/everruns/module.js';
 import { type EverrunsPosition, readEverrunsBackward, readEverrunsForward } from '../sources/everruns/pager.js';
 import type { EverrunsCapabilityPayload } from '../sources/everruns/payload.js';
 import type { EverrunsSessionRecord } from '../sources/everruns/to-session.js';
 import { builder } from './builder.js';
-import { badInput, mutationErrors, notFoundAs, reportInvalidItems, validateInput } from './errors.js';
-import { registerFeedSource } from './feed.js';
-import { decodeGlobalId, registerNodeType } from './node.js';
-import { decodeCursor, type EverrunsCursor, encodeCursor, everrunsCursor, lazyConnection, pageSize } from './paging.js';
+import { badInput, mutationErrors, notFoundAs, validateInput } from './errors.js';
+import { decodeGlobalId, loadByGlobalId, sessionEntityKey } from './node.js';
+import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
+import { sourceRequest } from './source-request.js';
 
 const EverrunsCapability = builder.objectRef<EverrunsCapabilityPayload>('EverrunsCapability').implement({
   description: 'A session-level capability (added to the agent’s own).',
@@ -31,7 +31,7 @@ builder.node(EverrunsSession, {
   description: 'An Everruns agent session (Everruns API v1).',
   interfaces: [Session],
   id: { resolve: (s) => s.sourceId },
-  isTypeOf: (value) => typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'EVERRUNS',
+  isTypeOf: isEverrunsSession,
   fields: (t) => ({
     organizationId: t.exposeString('organizationId', { description: 'Organisation (`org_` + 32 hex).' }),
     agentId: t.exposeString('agentId', { description: 'Agent working in the session (`agent_` + 32 hex).' }),
@@ -61,6 +61,24 @@ builder.node(EverrunsSession, {
   }),
 });
 
+/** Whether a value is an Everruns session record. */
+function isEverrunsSession(value: unknown): value is EverrunsSessionRecord {
+  return typeof value === 'object' && value !== null && 'kind' in value && value.kind === everrunsSource.name;
+}
+
+builder.asEntity(EverrunsSession, {
+  key: sessionEntityKey,
+  resolveReference: async (reference, context) => {
+    const session = await loadByGlobalId(context, reference.id, everrunsSource.typename);
+    return isEverrunsSession(session) ? session : null;
+  },
+});
+
+/** The request's Everruns access and loader. */
+function everrunsOf(context: GraphQLContext) {
+  return sourceOf(context, everrunsSource.name);
+}
+
 interface EverrunsConnectionShape {
   readonly totalCount: number;
 }
@@ -80,6 +98,16 @@ export const EverrunsSessionConnection = builder.connectionObject<typeof Everrun
   { name: 'EverrunsSessionEdge', description: 'An Everruns session and its cursor.' },
 );
 
+/** everrunsSessions: the item's offset and key, the filter. */
+const everrunsCursor = z.object({
+  v: z.literal(1),
+  k: z.literal('e'),
+  o: z.number().int().min(0),
+  ...CURSOR_KEY,
+  a: z.string().nullable(),
+});
+type EverrunsCursor = z.output<typeof everrunsCursor>;
+
 function cursorOf(position: EverrunsPosition, agentId: string | null): string {
   const cursor: EverrunsCursor = {
     v: 1,
@@ -90,16 +118,6 @@ function cursorOf(position: EverrunsPosition, agentId: string | null): string {
     a: agentId,
   };
   return encodeCursor(cursor);
-}
-
-/** Lists Everruns sessions through the request's loader, so the sessions prime it. */
-export function everrunsLister(context: GraphQLContext, info: GraphQLResolveInfo) {
-  const { client, call } = context.everruns.use();
-  return async (params: Parameters<typeof client.listSessions>[1]) => {
-    const page = await context.loaders.everrunsSessions.list(client.listSessions(call, params));
-    if (page.invalidItems > 0) reportInvalidItems(context, 'EVERRUNS', page.invalidItems, info);
-    return page;
-  };
 }
 
 function positionOf(cursor: EverrunsCursor, agentId: string | null, argument: string): EverrunsPosition {
@@ -127,7 +145,7 @@ builder.queryField('everrunsSessions', (t) =>
     },
     resolve: async (_root, args, context, info) => {
       const agentId = args.agentId ?? null;
-      if (agentId !== null && !/^agent_[0-9a-f]{32}$/.test(agentId)) {
+      if (agentId !== null && !EVERRUNS_AGENT_ID.test(agentId)) {
         throw badInput('"agentId" must be `agent_` followed by 32 lowercase hex digits.', 'agentId');
       }
       const backward = args.last != null || args.before != null;
@@ -137,7 +155,7 @@ builder.queryField('everrunsSessions', (t) =>
           args.first != null ? 'first' : 'after',
         );
       }
-      const list = everrunsLister(context, info);
+      const list = everrunsLister(sourceRequest(context, everrunsSource.name, info));
       const read = backward
         ? await readEverrunsBackward(
             list,
@@ -169,41 +187,8 @@ builder.queryField('everrunsSessions', (t) =>
   }),
 );
 
-registerNodeType('EverrunsSession', {
-  accepts: (id) => EVERRUNS_SESSION_ID.test(id),
-  shape: '`session_` followed by 32 lowercase hex digits',
-  load: (context, id) => context.loaders.everrunsSessions.load(id),
-});
-
-const everrunsFeedPosition = z.object({
-  o: z.number().int().min(0),
-  t: z.number().int().nonnegative(),
-  i: z.string().min(1).max(256),
-});
-
-registerFeedSource<EverrunsPosition>({
-  source: 'EVERRUNS',
-  // Factory's computerId cannot match an Everruns session.
-  admits: (filter) => filter.sources.has('EVERRUNS') && filter.computerId === null,
-  stream: (context, filter, info) => {
-    const list = everrunsLister(context, info);
-    return {
-      source: 'EVERRUNS',
-      read: (from, count) => readEverrunsForward(list, from, count, filter.agentId),
-    };
-  },
-  encode: (position) => ({ o: position.offset, t: position.key.micros, i: position.key.id }),
-  decode: (json) => {
-    const parsed = everrunsFeedPosition.safeParse(json);
-    if (!parsed.success) return null;
-    const { o, t, i } = parsed.data;
-    return { offset: o, key: { micros: t, id: i } };
-  },
-});
-
 // ---- Mutations -------------------------------------------------------------------------------
 
-const AGENT_ID = /^agent_[0-9a-f]{32}$/;
 const MODEL_ID = /^model_[0-9a-f]{32}$/;
 
 /** A global id of an EverrunsSession, validated and turned into the upstream id. */
@@ -225,7 +210,7 @@ const tags = z
   .refine((list) => new Set(list).size === list.length, 'tags must be distinct');
 
 const createEverrunsInput = z.object({
-  agentId: z.string().regex(AGENT_ID, 'must be `agent_` followed by 32 lowercase hex digits'),
+  agentId: z.string().regex(EVERRUNS_AGENT_ID, 'must be `agent_` followed by 32 lowercase hex digits'),
   title: title.nullish(),
   tags: tags.nullish(),
   modelId: z.string().regex(MODEL_ID, 'must be `model_` followed by 32 lowercase hex digits').nullish(),
@@ -345,7 +330,10 @@ const CancelEverrunsSessionPayload = builder.objectRef<CancelShape>('CancelEverr
       type: EverrunsSession,
       nullable: true,
       description: 'The session after the cancel (fetched fresh when selected).',
-      resolve: (c, _args, context) => context.loaders.everrunsSessions.load(c.sessionId),
+      resolve: async (c, _args, context) => {
+        const session = await everrunsOf(context).sessions.load(c.sessionId);
+        return isEverrunsSession(session) ? session : null;
+      },
     }),
   }),
 });
@@ -359,7 +347,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateEverrunsSessionInput, required: true, description: 'The new session.' }) },
     resolve: async (_root, args, context) => {
       const input = validateInput(createEverrunsInput, args.input);
-      const { client, call } = context.everruns.use();
+      const everruns = everrunsOf(context);
+      const { client, call } = useEverruns(everruns.access);
       const session = await client.createSession(call, {
         agent_id: input.agentId,
         ...(input.title != null ? { title: input.title } : {}),
@@ -367,7 +356,7 @@ builder.mutationFields((t) => ({
         ...(input.modelId != null ? { model_id: input.modelId } : {}),
         ...(input.capabilities != null ? { capabilities: input.capabilities } : {}),
       });
-      context.loaders.everrunsSessions.prime(session);
+      everruns.sessions.prime(session);
       return { session };
     },
   }),
@@ -378,14 +367,15 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateEverrunsSessionInput, required: true, description: 'The changes.' }) },
     resolve: async (_root, args, context) => {
       const input = validateInput(updateEverrunsInput, args.input);
-      const { client, call } = context.everruns.use();
+      const everruns = everrunsOf(context);
+      const { client, call } = useEverruns(everruns.access);
       const session = await client
         .updateSession(call, input.id, {
           ...(input.title !== undefined ? { title: input.title } : {}),
           ...(input.tags != null ? { tags: input.tags } : {}),
         })
         .catch(notFoundAs(args.input.id));
-      context.loaders.everrunsSessions.prime(session);
+      everruns.sessions.prime(session);
       return { session };
     },
   }),
@@ -396,9 +386,10 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: EverrunsSessionIdInput, required: true, description: 'The session.' }) },
     resolve: async (_root, args, context) => {
       const input = validateInput(sessionIdInput, args.input);
-      const { client, call } = context.everruns.use();
+      const everruns = everrunsOf(context);
+      const { client, call } = useEverruns(everruns.access);
       await client.deleteSession(call, input.id).catch(notFoundAs(args.input.id));
-      context.loaders.everrunsSessions.forget(input.id);
+      everruns.sessions.forget(input.id);
       return { deletedId: args.input.id };
     },
   }),
@@ -410,10 +401,11 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: EverrunsSessionIdInput, required: true, description: 'The session.' }) },
     resolve: async (_root, args, context) => {
       const input = validateInput(sessionIdInput, args.input);
-      const { client, call } = context.everruns.use();
+      const everruns = everrunsOf(context);
+      const { client, call } = useEverruns(everruns.access);
       const result = await client.cancelSession(call, input.id).catch(notFoundAs(args.input.id));
       // The session changed: a later read in this request must not see a copy from before.
-      context.loaders.everrunsSessions.refresh(input.id);
+      everruns.sessions.refresh(input.id);
       return { sessionId: input.id, ...result };
     },
   }),

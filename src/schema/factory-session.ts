@@ -1,6 +1,6 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
-import type { GraphQLContext } from '../context.js';
+import { sourceOf } from '../context.js';
+import { factoryLister, factorySource, useFactory } from '../sources/factory/module.js';
 import { type FactoryPosition, readFactory } from '../sources/factory/pager.js';
 import type {
   FactorySessionSettingsPayload,
@@ -9,11 +9,11 @@ import type {
 } from '../sources/factory/payload.js';
 import type { FactorySessionRecord } from '../sources/factory/to-session.js';
 import { builder } from './builder.js';
-import { badInput, mutationErrors, reportInvalidItems, validateInput } from './errors.js';
-import { registerFeedSource } from './feed.js';
-import { registerNodeType } from './node.js';
-import { decodeCursor, encodeCursor, type FactoryCursor, factoryCursor, lazyConnection, pageSize } from './paging.js';
+import { badInput, mutationErrors, validateInput } from './errors.js';
+import { loadByGlobalId, sessionEntityKey } from './node.js';
+import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
+import { sourceRequest } from './source-request.js';
 
 interface MetadataEntry {
   readonly key: string;
@@ -132,7 +132,7 @@ builder.node(FactorySession, {
   description: 'A Factory agent session (Factory Public API v0).',
   interfaces: [Session],
   id: { resolve: (s) => s.sourceId },
-  isTypeOf: (value) => typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'FACTORY',
+  isTypeOf: isFactorySession,
   fields: (t) => ({
     computerId: t.exposeString('computerId', { nullable: true, description: 'The computer the session runs on.' }),
     messageCount: t.exposeInt('messageCount', { description: 'Messages in the session.' }),
@@ -156,10 +156,34 @@ builder.node(FactorySession, {
   }),
 });
 
+/** Whether a value is a Factory session record. */
+function isFactorySession(value: unknown): value is FactorySessionRecord {
+  return typeof value === 'object' && value !== null && 'kind' in value && value.kind === factorySource.name;
+}
+
+builder.asEntity(FactorySession, {
+  key: sessionEntityKey,
+  resolveReference: async (reference, context) => {
+    const session = await loadByGlobalId(context, reference.id, factorySource.typename);
+    return isFactorySession(session) ? session : null;
+  },
+});
+
 export const FactorySessionConnection = builder.connectionObject(
   { type: FactorySession, name: 'FactorySessionConnection', description: 'A page of Factory sessions, newest first.' },
   { name: 'FactorySessionEdge', description: 'A Factory session and its cursor.' },
 );
+
+/** factorySessions: the upstream cursor of the item's page, items consumed of it, the item's key, the filter. */
+const factoryCursor = z.object({
+  v: z.literal(1),
+  k: z.literal('f'),
+  c: z.string().max(4096).nullable(),
+  n: z.number().int().min(0).max(1000),
+  ...CURSOR_KEY,
+  q: z.string().nullable(),
+});
+type FactoryCursor = z.output<typeof factoryCursor>;
 
 function cursorOf(position: FactoryPosition, computerId: string | null): string {
   const cursor: FactoryCursor = {
@@ -172,16 +196,6 @@ function cursorOf(position: FactoryPosition, computerId: string | null): string 
     q: computerId,
   };
   return encodeCursor(cursor);
-}
-
-/** Lists Factory sessions through the request's loader, so the sessions prime it. */
-export function factoryLister(context: GraphQLContext, info: GraphQLResolveInfo) {
-  const { client, call } = context.factory.use();
-  return async (params: Parameters<typeof client.listSessions>[1]) => {
-    const page = await context.loaders.factorySessions.list(client.listSessions(call, params));
-    if (page.invalidItems > 0) reportInvalidItems(context, 'FACTORY', page.invalidItems, info);
-    return page;
-  };
 }
 
 builder.queryField('factorySessions', (t) =>
@@ -206,7 +220,12 @@ builder.queryField('factorySessions', (t) =>
         );
       }
       const start = after ? { cursor: after.c, consumed: after.n, key: { micros: after.t, id: after.i } } : null;
-      const read = await readFactory(factoryLister(context, info), start, first, computerId);
+      const read = await readFactory(
+        factoryLister(sourceRequest(context, factorySource.name, info)),
+        start,
+        first,
+        computerId,
+      );
       return lazyConnection(
         read.items,
         (item) => item.session,
@@ -217,36 +236,6 @@ builder.queryField('factorySessions', (t) =>
     },
   }),
 );
-
-registerNodeType('FactorySession', {
-  accepts: (id) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id),
-  shape: 'letters, digits, `-`, `_` or `.`, at most 128',
-  load: (context, id) => context.loaders.factorySessions.load(id),
-});
-
-const factoryFeedPosition = z.object({
-  c: z.string().max(4096).nullable(),
-  n: z.number().int().min(0).max(1000),
-  t: z.number().int().nonnegative(),
-  i: z.string().min(1).max(256),
-});
-
-registerFeedSource<FactoryPosition>({
-  source: 'FACTORY',
-  // Everruns' agentId cannot match a Factory session.
-  admits: (filter) => filter.sources.has('FACTORY') && filter.agentId === null,
-  stream: (context, filter, info) => {
-    const list = factoryLister(context, info);
-    return { source: 'FACTORY', read: (from, count) => readFactory(list, from, count, filter.computerId) };
-  },
-  encode: (position) => ({ c: position.cursor, n: position.consumed, t: position.key.micros, i: position.key.id }),
-  decode: (json) => {
-    const parsed = factoryFeedPosition.safeParse(json);
-    if (!parsed.success) return null;
-    const { c, n, t, i } = parsed.data;
-    return { cursor: c, consumed: n, key: { micros: t, id: i } };
-  },
-});
 
 // ---- Mutations -------------------------------------------------------------------------------
 
@@ -463,14 +452,15 @@ builder.mutationField('createFactorySession', (t) =>
     args: { input: t.arg({ type: CreateFactorySessionInput, required: true, description: 'The new session.' }) },
     resolve: async (_root, args, context) => {
       const input = validateInput(createFactoryInput, args.input);
-      const { client, call } = context.factory.use();
+      const factory = sourceOf(context, factorySource.name);
+      const { client, call } = useFactory(factory.access);
       const sessionSettings = factorySettingsBody(input.settings);
       const session = await client.createSession(call, {
         computerId: input.computerId,
         ...(input.cwd != null ? { cwd: input.cwd } : {}),
         ...(sessionSettings ? { sessionSettings } : {}),
       });
-      context.loaders.factorySessions.prime(session);
+      factory.sessions.prime(session);
       return { session };
     },
   }),

@@ -1,23 +1,13 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { GraphQLContext } from '../context.js';
+import { type GraphQLContext, sourceOf } from '../context.js';
+import { allSources, type SourceModule } from '../sources/registry.js';
 import type { SessionRecord } from '../sources/session.js';
 import { builder } from './builder.js';
 import { badInput } from './errors.js';
 
-/** How `node`/`nodes` check and load the upstream ids of one node type. */
-export interface NodeType {
-  /** True when `id` has the upstream's id shape; others are refused before any call. */
-  readonly accepts: (id: string) => boolean;
-  /** What a valid upstream id looks like, for error messages. */
-  readonly shape: string;
-  readonly load: (context: GraphQLContext, id: string) => Promise<SessionRecord | null>;
-}
-
-const nodeTypes = new Map<string, NodeType>();
-
-/** Registers a node type for `node`/`nodes`; each type file registers its own. */
-export function registerNodeType(typename: string, type: NodeType): void {
-  nodeTypes.set(typename, type);
+/** The registered source whose session type is `typename`. */
+function sourceOfType(typename: string): SourceModule | undefined {
+  return allSources().find((source) => source.typename === typename);
 }
 
 /** The global id of a node (the relay plugin's scheme: base64 of `Type:id`). */
@@ -38,24 +28,30 @@ export function decodeGlobalId(text: string): { typename: string; id: string } |
  * Decodes a global id and checks it names a known node type with a well-formed upstream id.
  * @throws GraphQLError `BAD_USER_INPUT` otherwise
  */
-export function parseGlobalId(text: string, argument: string): { typename: string; id: string; type: NodeType } {
+export function parseGlobalId(text: string, argument: string): { typename: string; id: string; source: SourceModule } {
   const decoded = decodeGlobalId(text);
   const typename = decoded?.typename ?? '';
   const id = decoded?.id ?? '';
-  const type = nodeTypes.get(typename);
-  if (!decoded || !type) {
+  const source = sourceOfType(typename);
+  if (!decoded || !source) {
+    const types = allSources().map((known) => known.typename);
     throw badInput(
-      `"${argument}" is not a global id of this API: use the \`id\` of a ${[...nodeTypes.keys()].join(' or ')}.`,
+      `"${argument}" is not a global id of this API: use the \`id\` of a ${types.join(' or ')}.`,
       argument,
     );
   }
-  if (!type.accepts(id)) {
+  if (!source.acceptsId(id)) {
     throw badInput(
-      `"${argument}" names a ${typename} whose upstream id is malformed (expected ${type.shape}).`,
+      `"${argument}" names a ${typename} whose upstream id is malformed (expected ${source.idShape}).`,
       argument,
     );
   }
-  return { typename, id, type };
+  return { typename, id, source };
+}
+
+/** Loads a session of a source through the request's loader. */
+function load(context: GraphQLContext, source: SourceModule, id: string): Promise<SessionRecord | null> {
+  return sourceOf(context, source.name).sessions.load(id);
 }
 
 /** Loads a session by global id through the request's loaders; null for ids that are not ours. */
@@ -65,12 +61,15 @@ export function loadByGlobalId(
   typename?: string,
 ): Promise<SessionRecord | null> {
   const decoded = decodeGlobalId(text);
-  const type = decoded ? nodeTypes.get(decoded.typename) : undefined;
-  if (!decoded || !type || !type.accepts(decoded.id) || (typename && decoded.typename !== typename)) {
+  const source = decoded ? sourceOfType(decoded.typename) : undefined;
+  if (!decoded || !source || !source.acceptsId(decoded.id) || (typename && decoded.typename !== typename)) {
     return Promise.resolve(null);
   }
-  return type.load(context, decoded.id);
+  return load(context, source, decoded.id);
 }
+
+/** Sessions are federation entities keyed by their global `id`. */
+export const sessionEntityKey = builder.selection<{ id: string }>('id');
 
 /** Most ids one `nodes` call takes. */
 export const MAX_NODES = 100;
@@ -82,8 +81,8 @@ builder.queryFields((t) => ({
     description: 'Fetches any object by its global id. Null when it does not exist (or is not visible with your key).',
     args: { id: t.arg.id({ required: true, description: 'A global id.' }) },
     resolve: (_root, args, context) => {
-      const { id, type } = parseGlobalId(args.id, 'id');
-      return type.load(context, id);
+      const { id, source } = parseGlobalId(args.id, 'id');
+      return load(context, source, id);
     },
   }),
   nodes: t.field({
@@ -96,7 +95,7 @@ builder.queryFields((t) => ({
         throw badInput(`"ids" takes at most ${MAX_NODES} ids (got ${args.ids.length}).`, 'ids');
       }
       const parsed = args.ids.map((id, index) => parseGlobalId(id, `ids[${index}]`));
-      return parsed.map(({ id, type }) => type.load(context, id));
+      return parsed.map(({ id, source }) => load(context, source, id));
     },
   }),
 }));

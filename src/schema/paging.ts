@@ -21,28 +21,8 @@ export function pageSize(value: number | null | undefined, name: 'first' | 'last
   return value;
 }
 
-const key = { t: z.number().int().nonnegative(), i: z.string().min(1).max(256) };
-
-/** factorySessions: the upstream cursor of the item's page, items consumed of it, the item's key, the filter. */
-export const factoryCursor = z.object({
-  v: z.literal(1),
-  k: z.literal('f'),
-  c: z.string().max(4096).nullable(),
-  n: z.number().int().min(0).max(1000),
-  ...key,
-  q: z.string().nullable(),
-});
-export type FactoryCursor = z.output<typeof factoryCursor>;
-
-/** everrunsSessions: the item's offset and key, the filter. */
-export const everrunsCursor = z.object({
-  v: z.literal(1),
-  k: z.literal('e'),
-  o: z.number().int().min(0),
-  ...key,
-  a: z.string().nullable(),
-});
-export type EverrunsCursor = z.output<typeof everrunsCursor>;
+/** The key fields every source cursor carries: the item's creation instant (µs) and upstream id. */
+export const CURSOR_KEY = { t: z.number().int().nonnegative(), i: z.string().min(1).max(256) };
 
 /** Encodes a cursor: base64url of a small versioned JSON, opaque to clients. */
 export function encodeCursor(cursor: object): string {

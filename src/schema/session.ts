@@ -1,21 +1,23 @@
 import { z } from 'zod';
 import type { SourceName } from '../sources/errors.js';
 import { Lane, type LaneState, mergeLanes } from '../sources/merge.js';
+import { allSources, sourceNamed } from '../sources/registry.js';
 import type { SessionRecord, TokenUsageShape } from '../sources/session.js';
+import type { SessionStateName } from '../sources/source-module.js';
 import { builder } from './builder.js';
 import { badInput, reportPartialFailure } from './errors.js';
-import { allFeedSources, type FeedFilter, filterDigest, gatewayKeeps } from './feed.js';
+import { admits, type FeedFilter, filterDigest, gatewayKeeps } from './feed.js';
 import { decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import type { DateTimeInput } from './scalars.js';
+import { sourceRequest } from './source-request.js';
 
 export type { TokenUsageShape };
 
 export const SessionSource = builder.enumType('SessionSource', {
   description: 'The upstream platform a session lives on.',
-  values: {
-    FACTORY: { value: 'FACTORY', description: 'Factory (Public API v0).' },
-    EVERRUNS: { value: 'EVERRUNS', description: 'Everruns (API v1).' },
-  } as const,
+  values: Object.fromEntries(
+    allSources().map((source) => [source.name, { value: source.name, description: source.description }]),
+  ),
 });
 
 export const SessionState = builder.enumType('SessionState', {
@@ -30,21 +32,19 @@ export const SessionState = builder.enumType('SessionState', {
   } as const,
 });
 
-type State = 'PENDING' | 'RUNNING' | 'IDLE' | 'PAUSED' | 'UNKNOWN';
+type State = SessionStateName;
 
-const FACTORY_STATES: Readonly<Record<string, State>> = { pending: 'PENDING', running: 'RUNNING', idle: 'IDLE' };
-const EVERRUNS_STATES: Readonly<Record<string, State>> = {
-  started: 'PENDING',
-  active: 'RUNNING',
-  waiting_for_tool_results: 'RUNNING',
-  idle: 'IDLE',
-  paused: 'PAUSED',
-};
-
-/** The normalised state of a session (DESIGN.md "State mapping"). */
+/** The normalised state of a session: its source's table, UNKNOWN for any other word. */
 export function stateOf(session: SessionRecord): State {
-  const table = session.kind === 'FACTORY' ? FACTORY_STATES : EVERRUNS_STATES;
+  const table = sourceNamed(session.kind)?.states ?? {};
   return Object.hasOwn(table, session.upstreamStatus) ? (table[session.upstreamStatus] ?? 'UNKNOWN') : 'UNKNOWN';
+}
+
+/** The GraphQL type of a session record: its source's session type. */
+function typenameOf(session: SessionRecord): string {
+  const source = sourceNamed(session.kind);
+  if (!source) throw new Error(`a session of an unregistered source (${session.kind})`);
+  return source.typename;
 }
 
 export const TokenUsage = builder.objectRef<TokenUsageShape>('TokenUsage').implement({
@@ -83,7 +83,7 @@ export const Session = builder.interfaceRef<SessionRecord>('Session').implement(
   description:
     'An agent session on either platform. Query `... on FactorySession` or `... on EverrunsSession` for the rest.',
   interfaces: [builder.nodeInterfaceRef()],
-  resolveType: (session) => (session.kind === 'FACTORY' ? 'FactorySession' : 'EverrunsSession'),
+  resolveType: typenameOf,
   fields: (t) => ({
     source: t.field({ type: SessionSource, description: 'The platform the session lives on.', resolve: (s) => s.kind }),
     sourceId: t.exposeString('sourceId', { description: "The upstream's own id of the session." }),
@@ -95,15 +95,13 @@ export const Session = builder.interfaceRef<SessionRecord>('Session').implement(
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the session was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the session last changed.' }),
-    finishedAt: t.field({
+    finishedAt: t.expose('finishedAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When the session finished (Factory `completedAt`, Everruns `finished_at`).',
-      resolve: (s) => (s.kind === 'FACTORY' ? s.completedAt : s.finishedAt),
     }),
-    tags: t.stringList({
+    tags: t.exposeStringList('tags', {
       description: 'Tag names (Factory `sessionSettings.tags[].name`, Everruns `tags`); empty when none.',
-      resolve: (s) => (s.kind === 'FACTORY' ? (s.settings?.tags ?? []).map((tag) => tag.name) : s.tags),
     }),
     model: t.exposeString('model', {
       nullable: true,
@@ -123,8 +121,21 @@ const SessionFilter = builder.inputType('SessionFilter', {
   fields: (t) => ({
     sources: t.field({ type: [SessionSource], required: false, description: 'Only these sources (default: all).' }),
     states: t.field({ type: [SessionState], required: false, description: 'Only sessions in these states.' }),
-    computerId: t.string({ required: false, description: 'Only Factory sessions on this computer.' }),
-    agentId: t.id({ required: false, description: 'Only Everruns sessions of this agent (`agent_` + 32 hex).' }),
+    // Each source's own filter field, in registry order.
+    ...Object.fromEntries(
+      allSources().flatMap(({ feed: { filterField: field } }) =>
+        field
+          ? [
+              [
+                field.name,
+                field.type === 'ID'
+                  ? t.id({ required: false, description: field.description })
+                  : t.string({ required: false, description: field.description }),
+              ],
+            ]
+          : [],
+      ),
+    ),
     createdAfter: t.field({
       type: 'DateTime',
       required: false,
@@ -173,44 +184,45 @@ const mergedCursor = z.object({
   p: z.record(z.string(), z.unknown()),
 });
 
-function feedFilter(
-  input:
-    | {
-        sources?: readonly SourceName[] | null;
-        states?: readonly State[] | null;
-        computerId?: string | null;
-        agentId?: string | null;
-        createdAfter?: DateTimeInput | null;
-        createdBefore?: DateTimeInput | null;
-      }
-    | null
-    | undefined,
-): FeedFilter {
-  if (input?.sources?.length === 0)
+/** The validated filter of the merged feed. */
+function feedFilter(input: Readonly<Record<string, unknown>> | null | undefined): FeedFilter {
+  const sources = stringList(input?.sources);
+  const states = stringList(input?.states);
+  if (sources?.length === 0)
     throw badInput('"filter.sources", when given, must name at least one source.', 'filter.sources');
-  if (input?.states?.length === 0)
+  if (states?.length === 0)
     throw badInput('"filter.states", when given, must name at least one state.', 'filter.states');
-  const computerId = input?.computerId ?? null;
-  if (computerId !== null && (computerId.length === 0 || computerId.length > 256)) {
-    throw badInput('"filter.computerId" must be 1-256 characters.', 'filter.computerId');
+  const fields = new Map<string, string>();
+  for (const { feed } of allSources()) {
+    const field = feed.filterField;
+    const value = field ? input?.[field.name] : undefined;
+    if (!field || typeof value !== 'string') continue;
+    const problem = field.check(value);
+    if (problem) throw badInput(`"filter.${field.name}" ${problem}`, `filter.${field.name}`);
+    fields.set(field.name, value);
   }
-  const agentId = input?.agentId ?? null;
-  if (agentId !== null && !/^agent_[0-9a-f]{32}$/.test(agentId)) {
-    throw badInput('"filter.agentId" must be `agent_` followed by 32 lowercase hex digits.', 'filter.agentId');
-  }
-  const createdAfter = input?.createdAfter?.micros ?? null;
-  const createdBefore = input?.createdBefore?.micros ?? null;
+  const createdAfter = dateTimeMicros(input?.createdAfter);
+  const createdBefore = dateTimeMicros(input?.createdBefore);
   if (createdAfter !== null && createdBefore !== null && createdAfter >= createdBefore) {
     throw badInput('"filter.createdAfter" must be earlier than "filter.createdBefore".', 'filter.createdAfter');
   }
   return {
-    sources: new Set(input?.sources ?? ['FACTORY', 'EVERRUNS']),
-    states: input?.states ? new Set(input.states) : null,
-    computerId,
-    agentId,
+    sources: new Set(sources ?? allSources().map((source) => source.name)),
+    states: states ? new Set(states) : null,
+    fields,
     createdAfter,
     createdBefore,
   };
+}
+
+function stringList(value: unknown): string[] | null {
+  return Array.isArray(value) ? value.filter((item) => typeof item === 'string') : null;
+}
+
+function dateTimeMicros(value: unknown): number | null {
+  return typeof value === 'object' && value !== null && 'micros' in value && typeof value.micros === 'number'
+    ? value.micros
+    : null;
 }
 
 builder.queryField('sessions', (t) =>
@@ -236,17 +248,23 @@ builder.queryField('sessions', (t) =>
         );
       }
       const keep = gatewayKeeps(filter, stateOf);
-      const sources = allFeedSources().filter((source) => source.admits(filter));
+      const sources = allSources().filter((source) => admits(source, filter));
       const lanes = sources.map((source) => {
-        const saved = after ? after.p[source.source] : null;
+        const saved = after ? after.p[source.name] : null;
         let start: LaneState<unknown> = null;
         if (saved === 'done') start = 'done';
         else if (saved !== null && saved !== undefined) {
-          start = source.decode(saved);
+          start = source.feed.decode(saved);
           if (start === null)
             throw badInput('"after" is not a cursor of sessions: pass a cursor that sessions returned.', 'after');
         }
-        return new Lane(source.stream(context, filter, info), start, { keep, stopAtOrBefore: filter.createdAfter });
+        const request = sourceRequest(context, source.name, info);
+        const stream = {
+          source: source.name,
+          rank: allSources().indexOf(source),
+          read: (from: unknown, count: number) => source.feed.read(request, filter, from, count),
+        };
+        return new Lane(stream, start, { keep, stopAtOrBefore: filter.createdAfter });
       });
       const page = await mergeLanes(lanes, first, keep !== null);
       if (lanes.length > 0 && page.failures.length === lanes.length) {
@@ -254,7 +272,7 @@ builder.queryField('sessions', (t) =>
         throw page.failures[0];
       }
       for (const failure of page.failures) reportPartialFailure(context, failure, info);
-      const encoders = new Map(sources.map((source) => [source.source, source]));
+      const encoders = new Map(sources.map((source) => [source.name, source.feed]));
       const cursorOf = (edge: (typeof page.edges)[number]) => {
         const positions: Record<string, unknown> = {};
         for (const [name, state] of edge.states) {

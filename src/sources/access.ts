@@ -1,24 +1,18 @@
 import { createHash } from 'node:crypto';
-import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
-import type { CallContext, CancelSignal, RequestBudget } from './http.js';
+import { type SourceName, UpstreamError } from './errors.js';
+import type { CallContext, CancelSignal, RequestBudget, UpstreamHttp } from './http.js';
 
-/** One source's client as a GraphQL request may use it: with that request's key and signal. */
-export interface SourceAccess<Client> {
-  readonly source: SourceName;
-  /**
-   * The client and the call context for this request.
-   * @throws UpstreamError `SOURCE_NOT_CONFIGURED` when the source is off, `UNAUTHENTICATED` without a key
-   */
-  use(): { readonly client: Client; readonly call: CallContext };
+/** What a request's access to a source needs to know about it. */
+export interface AccessedSource {
+  readonly name: SourceName;
+  readonly label: string;
+  readonly keyHeader: string;
+  readonly env: { readonly baseUrl: string; readonly apiKey: string };
 }
 
 const hashKey = (apiKey: string) => createHash('sha256').update(apiKey).digest('base64url');
 
-/**
- * Credentials of configured keys, hashed once per process rather than once per request (0.5%
- * of a list request's profile). The configuration holds these keys for the process's life
- * anyway; keys sent in request headers are hashed per request and never kept.
- */
+// The configuration holds its keys for the process's life anyway: hash each once, not per request.
 const configuredCredentials = new Map<string, string>();
 function configuredCredential(apiKey: string): string {
   let credential = configuredCredentials.get(apiKey);
@@ -29,39 +23,47 @@ function configuredCredential(apiKey: string): string {
   return credential;
 }
 
-/** Binds a source's client (null when it is off) to one request's key and signal. */
-export function sourceAccess<Client>(
-  source: SourceName,
-  client: Client | null,
-  apiKey: string | null,
-  keyIsConfigured: boolean,
-  signal: CancelSignal,
-  budget: RequestBudget,
-  keyHeader: string,
-  keyVariable: string,
-): SourceAccess<Client> {
-  const label = SOURCE_LABEL[source];
+/** One source's upstream as a GraphQL request may use it: with that request's key and signal. */
+export class SourceAccess {
   // Once per request and source, not per upstream call (a `nodes` call can make dozens).
-  let credential: string | undefined;
-  return {
-    source,
-    use() {
-      if (client === null) {
-        throw new UpstreamError(
-          source,
-          'SOURCE_NOT_CONFIGURED',
-          `${label} is not configured on this gateway (set ${keyVariable.replace('API_KEY', 'BASE_URL')}).`,
-        );
-      }
-      if (apiKey === null) {
-        throw new UpstreamError(
-          source,
-          'UNAUTHENTICATED',
-          `No ${label} API key: send the ${keyHeader} header or set ${keyVariable}.`,
-        );
-      }
-      credential ??= keyIsConfigured ? configuredCredential(apiKey) : hashKey(apiKey);
-      return { client, call: { apiKey, credential, signal, budget } };
-    },
-  };
+  private credential: string | undefined;
+
+  constructor(
+    readonly source: AccessedSource,
+    private readonly http: UpstreamHttp | null,
+    private readonly apiKey: string | null,
+    private readonly keyIsConfigured: boolean,
+    private readonly signal: CancelSignal,
+    private readonly budget: RequestBudget,
+  ) {}
+
+  /**
+   * The upstream's HTTP layer and the call context for this request.
+   * @throws UpstreamError `SOURCE_NOT_CONFIGURED` when the source is off, `UNAUTHENTICATED` without a key
+   */
+  use(): { readonly http: UpstreamHttp; readonly call: CallContext } {
+    const { name, label, keyHeader, env } = this.source;
+    if (this.http === null) {
+      throw new UpstreamError(
+        name,
+        'SOURCE_NOT_CONFIGURED',
+        `${label} is not configured on this gateway (set ${env.baseUrl}).`,
+      );
+    }
+    if (this.apiKey === null) {
+      throw new UpstreamError(
+        name,
+        'UNAUTHENTICATED',
+        `No ${label} API key: send the ${keyHeader} header or set ${env.apiKey}.`,
+      );
+    }
+    this.credential ??= this.keyIsConfigured ? configuredCredential(this.apiKey) : hashKey(this.apiKey);
+    const call: CallContext = {
+      apiKey: this.apiKey,
+      credential: this.credential,
+      signal: this.signal,
+      budget: this.budget,
+    };
+    return { http: this.http, call };
+  }
 }

@@ -1,11 +1,13 @@
-/** The upstream a session, call or error belongs to. */
-export type SourceName = 'FACTORY' | 'EVERRUNS';
+/** The registry name of the upstream a session, call or error belongs to (`FACTORY`, `EVERRUNS`). */
+export type SourceName = string;
 
-/** Human name of a source for messages. */
-export const SOURCE_LABEL: Record<SourceName, string> = {
-  FACTORY: 'Factory',
-  EVERRUNS: 'Everruns',
-};
+/** An upstream as lower layers name it: its registry name and its name for people. */
+export interface SourceId {
+  /** What `extensions.source` and the `SessionSource` enum say, e.g. `FACTORY`. */
+  readonly name: SourceName;
+  /** What messages say, e.g. `Factory`. */
+  readonly label: string;
+}
 
 /** The codes an upstream failure maps to (DESIGN.md "Upstream clients"). */
 export type UpstreamErrorCode =
@@ -70,12 +72,12 @@ const STATUS_MESSAGES: Record<UpstreamErrorCode, string> = {
 };
 
 /** Maps an upstream HTTP status to the error a client sees. */
-export function errorForStatus(source: SourceName, status: number, retryAfterMs: number | null): UpstreamError {
+export function errorForStatus(source: SourceId, status: number, retryAfterMs: number | null): UpstreamError {
   const code = STATUS_CODES[status] ?? 'UPSTREAM_UNAVAILABLE';
   return new UpstreamError(
-    source,
+    source.name,
     code,
-    `${SOURCE_LABEL[source]} ${STATUS_MESSAGES[code]} (HTTP ${status}).`,
+    `${source.label} ${STATUS_MESSAGES[code]} (HTTP ${status}).`,
     status,
     retryAfterMs,
   );

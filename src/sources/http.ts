@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
-import { errorForStatus, RequestAbortedError, SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
+import { errorForStatus, RequestAbortedError, type SourceId, type SourceName, UpstreamError } from './errors.js';
 import { type BreakerPolicy, type BreakerState, backoffMs, CircuitBreaker, RetryBudget } from './resilience.js';
 
 /** What the GraphQL request behind a call shares with all its upstream calls. */
@@ -75,7 +75,7 @@ export interface RetryPolicy {
 }
 
 export interface UpstreamHttpOptions {
-  readonly source: SourceName;
+  readonly source: SourceId;
   readonly baseUrl: string;
   readonly timeoutMs: number;
   readonly connections: number;
@@ -217,7 +217,7 @@ const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
  * that is safe to show (no URL, header, body or key).
  */
 export class UpstreamHttp {
-  readonly source: SourceName;
+  readonly source: SourceId;
   readonly breaker: CircuitBreaker;
   private readonly pool: Pool;
   private readonly prefix: string;
@@ -238,7 +238,9 @@ export class UpstreamHttp {
       bodyTimeout: 0,
     });
     this.retryBudget = new RetryBudget(options.retry.budgetRatio, options.retry.budgetBurst);
-    this.breaker = new CircuitBreaker(options.breaker, (state) => options.onBreakerChange?.(options.source, state));
+    this.breaker = new CircuitBreaker(options.breaker, (state) =>
+      options.onBreakerChange?.(options.source.name, state),
+    );
   }
 
   /**
@@ -275,11 +277,11 @@ export class UpstreamHttp {
 
   private async sendOnce(call: CallContext, request: HttpRequest, target: string): Promise<HttpAnswer> {
     if (!this.breaker.allow()) {
-      this.options.onCall?.({ source: this.source, route: request.route, status: 'circuit-open', durationMs: 0 });
+      this.options.onCall?.({ source: this.source.name, route: request.route, status: 'circuit-open', durationMs: 0 });
       throw new UpstreamError(
-        this.source,
+        this.source.name,
         'UPSTREAM_UNAVAILABLE',
-        `${SOURCE_LABEL[this.source]} is failing; calls to it are paused for a few seconds.`,
+        `${this.source.label} is failing; calls to it are paused for a few seconds.`,
         null,
         this.breaker.retryInMs(),
       );
@@ -308,7 +310,7 @@ export class UpstreamHttp {
         if (delay === null) throw error;
         call.budget.retriesLeft -= 1;
         call.budget.retries += 1;
-        this.options.onRetry?.({ source: this.source, route: request.route, delayMs: delay });
+        this.options.onRetry?.({ source: this.source.name, route: request.route, delayMs: delay });
         await pause(delay, call.signal);
       }
     }
@@ -391,7 +393,7 @@ export class UpstreamHttp {
       clearTimeout(timer);
       call.signal.removeEventListener('abort', onClientAbort);
       this.options.onCall?.({
-        source: this.source,
+        source: this.source.name,
         route: request.route,
         status,
         durationMs: performance.now() - started,
@@ -405,11 +407,11 @@ export class UpstreamHttp {
   }
 
   private unavailable(what: string, status: number | null, outcomeUnknown: boolean, retryable: boolean): UpstreamError {
-    const label = SOURCE_LABEL[this.source];
+    const label = this.source.label;
     const message = outcomeUnknown
       ? `${label} ${what}; the outcome of this change is unknown: read the data back before trying again.`
       : `${label} ${what}.`;
-    const error = new UpstreamError(this.source, 'UPSTREAM_UNAVAILABLE', message, status, null, outcomeUnknown);
+    const error = new UpstreamError(this.source.name, 'UPSTREAM_UNAVAILABLE', message, status, null, outcomeUnknown);
     error.retryable = retryable;
     return error;
   }

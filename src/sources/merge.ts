@@ -1,19 +1,14 @@
 import { type SourceName, UpstreamError } from './errors.js';
-import { type SessionRecord, SOURCE_RANK } from './session.js';
+import type { SessionRecord } from './session.js';
+import type { LaneRead } from './source-module.js';
 
 /** One source's forward reader, as the merged feed uses it. */
 export interface SourceStream<P> {
   readonly source: SourceName;
+  /** Its place in the tie-break order at equal creation times (lower first). */
+  readonly rank: number;
   /** Reads up to `count` items after `from` (null: from the top), in the upstream's order. */
-  read(
-    from: P | null,
-    count: number,
-  ): Promise<{
-    readonly items: readonly { readonly session: SessionRecord; readonly position: P }[];
-    readonly hasMore: boolean;
-    /** The upstream's own count of the whole list, where it has one. */
-    readonly total?: number;
-  }>;
+  read(from: P | null, count: number): Promise<LaneRead<P>>;
 }
 
 /** Where one source of the feed stands: `null` at the top, `'done'` when it has nothing left. */
@@ -52,6 +47,10 @@ export class Lane<P> {
 
   get source(): SourceName {
     return this.stream.source;
+  }
+
+  get rank(): number {
+    return this.stream.rank;
   }
 
   /** The next unconsumed session, or null when the buffer is empty. */
@@ -118,10 +117,10 @@ export interface MergedPage {
   readonly failures: readonly UpstreamError[];
 }
 
-/** Feed order: newest first; at the same instant Factory before Everruns; a source's own order kept. */
-function before(a: SessionRecord, b: SessionRecord): boolean {
+/** Feed order: newest first; at the same instant the lower-ranked source first; a source's own order kept. */
+function before(a: SessionRecord, aRank: number, b: SessionRecord, bRank: number): boolean {
   if (a.createdAtMicros !== b.createdAtMicros) return a.createdAtMicros > b.createdAtMicros;
-  return SOURCE_RANK[a.kind] < SOURCE_RANK[b.kind];
+  return aRank < bRank;
 }
 
 /**
@@ -150,7 +149,7 @@ export async function mergeLanes(
     let next: Lane<unknown> | null = null;
     for (const lane of lanes) {
       const head = lane.head;
-      if (head && (next === null || before(head, next.head ?? head))) next = lane;
+      if (head && (next === null || before(head, lane.rank, next.head ?? head, next.rank))) next = lane;
     }
     // Nothing left in healthy lanes; a failed lane may still hold items.
     if (next === null)

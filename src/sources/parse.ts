@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { log } from '../log.js';
-import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
+import { type SourceId, UpstreamError } from './errors.js';
 import { validatorFor } from './validator.js';
 
 /*
@@ -17,38 +17,38 @@ import { validatorFor } from './validator.js';
  * Validates a whole upstream answer at the boundary.
  * @throws UpstreamError `UPSTREAM_UNAVAILABLE` when the answer does not match the API
  */
-export function parseAnswer<T>(source: SourceName, schema: z.ZodType<T, T>, body: unknown): T {
+export function parseAnswer<T>(source: SourceId, schema: z.ZodType<T, T>, body: unknown): T {
   if (validatorFor(schema)(body)) return body;
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  log('warn', 'upstream answer failed validation', { source, issues: describeIssues(parsed.error) });
+  log('warn', 'upstream answer failed validation', { source: source.name, issues: describeIssues(parsed.error) });
   throw new UpstreamError(
-    source,
+    source.name,
     'UPSTREAM_UNAVAILABLE',
-    `${SOURCE_LABEL[source]} sent an answer that does not match its API.`,
+    `${source.label} sent an answer that does not match its API.`,
   );
 }
 
 const logged = new Set<string>();
 
 /** Logs a drifted item once per process (per source and item id), not on every page that holds it. */
-function logItemOnce(source: SourceName, item: unknown, issues: string[]): void {
+function logItemOnce(source: SourceId, item: unknown, issues: string[]): void {
   const id =
     typeof item === 'object' && item !== null
       ? String(('sessionId' in item && item.sessionId) || ('id' in item && item.id) || issues.join('|'))
       : 'not-an-object';
-  const key = `${source}:${id}`;
+  const key = `${source.name}:${id}`;
   if (logged.has(key)) return;
   if (logged.size > 10_000) logged.clear();
   logged.add(key);
-  log('warn', 'upstream list item failed validation; it is left out', { source, issues });
+  log('warn', 'upstream list item failed validation; it is left out', { source: source.name, issues });
 }
 
 /**
  * Validates list items one by one: a drifted item is left out (and logged once), the rest are served.
  */
 export function parseItems<T>(
-  source: SourceName,
+  source: SourceId,
   items: readonly unknown[],
   schema: z.ZodType<T, T>,
 ): { items: T[]; invalid: number } {

@@ -1,8 +1,4 @@
-import { SOURCE_LABEL, type SourceName, UpstreamError } from './errors.js';
-import type { EverrunsSessionRecord } from './everruns/to-session.js';
-import type { FactorySessionRecord } from './factory/to-session.js';
-
-export type { EverrunsSessionRecord, FactorySessionRecord };
+import { type SourceId, UpstreamError } from './errors.js';
 
 /** Normalised token counts, whichever source they came from. */
 export interface TokenUsageShape {
@@ -14,8 +10,28 @@ export interface TokenUsageShape {
   readonly factoryCredits?: number | null;
 }
 
-/** Any session the gateway serves, tagged by its source. */
-export type SessionRecord = FactorySessionRecord | EverrunsSessionRecord;
+/** A `DateTime` as records hold it: epoch milliseconds, or UTC RFC 3339 text (any precision). */
+export type DateTimeValue = number | string;
+
+/**
+ * What every source's session record has, under the `Session` interface's field names (so the
+ * schema exposes them as properties). Each source's record adds its own fields.
+ */
+export interface SessionRecord {
+  /** The registry name of its source (`SourceModule.name`). */
+  readonly kind: string;
+  readonly sourceId: string;
+  readonly title: string | null;
+  readonly upstreamStatus: string;
+  readonly createdAt: DateTimeValue;
+  readonly updatedAt: DateTimeValue;
+  readonly finishedAt: DateTimeValue | null;
+  /** Epoch microseconds of `createdAt`, the merged feed's ordering axis. */
+  readonly createdAtMicros: number;
+  readonly tags: readonly string[];
+  readonly model: string | null;
+  readonly tokenUsage: TokenUsageShape | null;
+}
 
 /** Where a session sits in its source's order: `createdAt` descending, then upstream id descending. */
 export interface SessionKey {
@@ -37,14 +53,9 @@ export function compareKeys(a: SessionKey, b: SessionKey): number {
   return a.id === b.id ? 0 : a.id > b.id ? -1 : 1;
 }
 
-/** Source order in the merged feed when creation times tie. */
-export const SOURCE_RANK: Record<SourceName, number> = { FACTORY: 0, EVERRUNS: 1 };
-
 /**
- * Invalid items one read may leave out before it stops following upstream pages. A read skips
- * an invalid item and fetches more to fill its page; against an upstream whose every item has
- * drifted, that walked the whole list (a `first: 6` read made 235 calls on the emulator's
- * acme tenant). Past this many, the read serves what it has, or fails when it has nothing.
+ * Invalid items one read may leave out before it stops following upstream pages: against an
+ * upstream whose every item has drifted, skipping and refilling would walk the whole list.
  */
 export function invalidItemBudget(count: number): number {
   return Math.max(count, 20);
@@ -55,14 +66,14 @@ export function invalidItemBudget(count: number): number {
  * a coded error when every item it saw was invalid (an empty page would have no cursor to go on).
  */
 export function endDriftedRead<I>(
-  source: SourceName,
+  source: SourceId,
   items: readonly I[],
   invalid: number,
 ): { items: readonly I[]; hasMore: true } {
   if (items.length > 0) return { items, hasMore: true };
   throw new UpstreamError(
-    source,
+    source.name,
     'UPSTREAM_UNAVAILABLE',
-    `${SOURCE_LABEL[source]} sent ${invalid} sessions in a row that do not match its API; none could be served.`,
+    `${source.label} sent ${invalid} sessions in a row that do not match its API; none could be served.`,
   );
 }

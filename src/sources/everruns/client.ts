@@ -1,4 +1,4 @@
-import { type SourceName, UpstreamError } from '../errors.js';
+import { type SourceId, UpstreamError } from '../errors.js';
 import type { CallContext, UpstreamHttp } from '../http.js';
 import { parseAnswer, parseItems } from '../parse.js';
 import { everrunsCancelPayload, everrunsSessionListPayload, everrunsSessionPayload } from './payload.js';
@@ -42,6 +42,9 @@ export interface EverrunsCancelResult {
   readonly message: string | null;
 }
 
+/** Everruns as errors and messages name it. */
+export const EVERRUNS: SourceId = { name: 'EVERRUNS', label: 'Everruns' };
+
 /** Everruns session ids: `session_` + 32 lowercase hex digits (a UUIDv7). */
 export const EVERRUNS_SESSION_ID = /^session_[0-9a-f]{32}$/;
 
@@ -58,7 +61,7 @@ export interface EverrunsClient {
 
 /** Creates the Everruns client over a shared HTTP layer. Keys are passed per call. */
 export function createEverrunsClient(http: UpstreamHttp): EverrunsClient {
-  const source: SourceName = 'EVERRUNS';
+  const source = EVERRUNS;
   const sessionPath = (id: string) => `/v1/sessions/${encodeURIComponent(id)}`;
   return {
     async listSessions(call, params) {

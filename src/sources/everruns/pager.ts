@@ -1,6 +1,6 @@
 import { UpstreamError } from '../errors.js';
 import { compareKeys, endDriftedRead, invalidItemBudget, type SessionKey } from '../session.js';
-import type { EverrunsListPage, EverrunsListParams } from './client.js';
+import { EVERRUNS, type EverrunsListPage, type EverrunsListParams } from './client.js';
 import type { EverrunsSessionRecord } from './to-session.js';
 
 /** Where an Everruns walk stands: the item `key` was at `offset` when it was returned. */
@@ -83,7 +83,7 @@ export async function readEverrunsForward(
     session,
     position: { offset: startOffset + index, key: keyOf(session) },
   }));
-  if (drifted) return { ...endDriftedRead('EVERRUNS', items, invalid), startOffset, total };
+  if (drifted) return { ...endDriftedRead(EVERRUNS, items, invalid), startOffset, total };
   return { items, hasMore: buffer.length > count || next < total, startOffset, total };
 }
 
@@ -171,7 +171,7 @@ async function locateAfter(
     if (at >= total) return { offset: total, offsetOfKey: null, buffer: [], next: total, total };
   }
   throw new UpstreamError(
-    'EVERRUNS',
+    EVERRUNS.name,
     'UPSTREAM_UNAVAILABLE',
     'The Everruns list moved too far between requests to resume this cursor; start again from the top.',
   );

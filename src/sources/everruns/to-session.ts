@@ -1,12 +1,9 @@
-import type { TokenUsageShape } from '../session.js';
+import type { SessionRecord, TokenUsageShape } from '../session.js';
 import { rfc3339ToMicros, toUtcText } from '../time.js';
 import type { EverrunsCapabilityPayload, EverrunsSessionPayload } from './payload.js';
 
-/**
- * An Everruns session as the gateway holds it: times as UTC RFC 3339 text at upstream precision.
- * Shared `Session` fields sit under their GraphQL names (see FactorySessionRecord).
- */
-export interface EverrunsSessionRecord {
+/** An Everruns session as the gateway holds it: times as UTC RFC 3339 text at upstream precision. */
+export interface EverrunsSessionRecord extends SessionRecord {
   readonly kind: 'EVERRUNS';
   readonly sourceId: string;
   readonly organizationId: string;

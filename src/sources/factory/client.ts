@@ -1,4 +1,4 @@
-import { type SourceName, UpstreamError } from '../errors.js';
+import { type SourceId, UpstreamError } from '../errors.js';
 import type { CallContext, UpstreamHttp } from '../http.js';
 import { parseAnswer, parseItems } from '../parse.js';
 import { factorySessionListPayload, factorySessionPayload } from './payload.js';
@@ -36,9 +36,12 @@ export interface FactoryClient {
   createSession(call: CallContext, body: FactoryCreateBody): Promise<FactorySessionRecord>;
 }
 
+/** Factory as errors and messages name it. */
+export const FACTORY: SourceId = { name: 'FACTORY', label: 'Factory' };
+
 /** Creates the Factory client over a shared HTTP layer. Keys are passed per call. */
 export function createFactoryClient(http: UpstreamHttp): FactoryClient {
-  const source: SourceName = 'FACTORY';
+  const source = FACTORY;
   return {
     async listSessions(call, params) {
       const answer = await http.send(call, {

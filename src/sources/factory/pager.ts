@@ -1,5 +1,5 @@
 import { compareKeys, endDriftedRead, invalidItemBudget, type SessionKey } from '../session.js';
-import type { FactoryListPage, FactoryListParams } from './client.js';
+import { FACTORY, type FactoryListPage, type FactoryListParams } from './client.js';
 import type { FactorySessionRecord } from './to-session.js';
 
 /** Where a Factory walk resumes: after `key`, inside the upstream page fetched with `cursor`. */
@@ -67,7 +67,7 @@ export async function readFactory(
     }
     if (!page.hasMore || page.nextCursor === null) return { items, hasMore: false };
     if (items.length === count) return { items, hasMore: true };
-    if (invalid > invalidItemBudget(count)) return endDriftedRead('FACTORY', items, invalid);
+    if (invalid > invalidItemBudget(count)) return endDriftedRead(FACTORY, items, invalid);
     cursor = page.nextCursor;
     limit = Math.min(MAX_LIMIT, count - items.length);
   }

@@ -1,13 +1,8 @@
-import type { TokenUsageShape } from '../session.js';
+import type { SessionRecord, TokenUsageShape } from '../session.js';
 import type { FactorySessionPayload, FactorySessionSettingsPayload } from './payload.js';
 
-/**
- * A Factory session as the gateway holds it: upstream words verbatim, times in epoch ms.
- * Fields the `Session` interface shares with Everruns (`upstreamStatus`, `model`, `tokenUsage`)
- * sit under their GraphQL names, so graphql-jit reads them as properties: a field with a
- * resolver costs a call and a resolve-info object per item (7 of them per item of a list page).
- */
-export interface FactorySessionRecord {
+/** A Factory session as the gateway holds it: upstream words verbatim, times in epoch ms. */
+export interface FactorySessionRecord extends SessionRecord {
   readonly kind: 'FACTORY';
   readonly sourceId: string;
   readonly title: string | null;
@@ -16,11 +11,14 @@ export interface FactorySessionRecord {
   /** Epoch milliseconds, as Factory sends them. */
   readonly createdAt: number;
   readonly updatedAt: number;
-  readonly completedAt: number | null;
+  /** `completedAt`. */
+  readonly finishedAt: number | null;
   /** Epoch microseconds of `createdAt`, the merged feed's ordering axis. */
   readonly createdAtMicros: number;
   readonly computerId: string | null;
   readonly settings: FactorySessionSettingsPayload | null;
+  /** Tag names of `sessionSettings.tags`. */
+  readonly tags: readonly string[];
   /** `sessionSettings.model`. */
   readonly model: string | null;
   /** `sessionSettings.tokenUsage`. */
@@ -37,10 +35,11 @@ export function toFactorySession(payload: FactorySessionPayload): FactorySession
     messageCount: payload.messageCount,
     createdAt: payload.createdAt,
     updatedAt: payload.updatedAt,
-    completedAt: payload.completedAt ?? null,
+    finishedAt: payload.completedAt ?? null,
     createdAtMicros: payload.createdAt * 1000,
     computerId: payload.computerId ?? null,
     settings: payload.sessionSettings ?? null,
+    tags: payload.sessionSettings?.tags?.map((tag) => tag.name) ?? [],
     model: payload.sessionSettings?.model ?? null,
     tokenUsage: payload.sessionSettings?.tokenUsage ?? null,
   };

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { SourceAccess } from '../access.js';
+import type { CallContext, UpstreamHttp } from '../http.js';
+import type { SourceModule, SourceRequest } from '../source-module.js';
+import {
+  createEverrunsClient,
+  EVERRUNS,
+  EVERRUNS_SESSION_ID,
+  type EverrunsClient,
+  type EverrunsListParams,
+} from './client.js';
+import { type EverrunsPosition, readEverrunsForward } from './pager.js';
+
+/** Everruns agent ids: `agent_` + 32 lowercase hex digits. */
+export const EVERRUNS_AGENT_ID = /^agent_[0-9a-f]{32}$/;
+
+const clients = new WeakMap<UpstreamHttp, EverrunsClient>();
+
+/** The Everruns client over a gateway's Everruns HTTP layer (one per layer). */
+function clientOf(http: UpstreamHttp): EverrunsClient {
+  let client = clients.get(http);
+  if (!client) {
+    client = createEverrunsClient(http);
+    clients.set(http, client);
+  }
+  return client;
+}
+
+/**
+ * The Everruns client and call context for one request.
+ * @throws UpstreamError `SOURCE_NOT_CONFIGURED` or `UNAUTHENTICATED`
+ */
+export function useEverruns(access: SourceAccess): { readonly client: EverrunsClient; readonly call: CallContext } {
+  const { http, call } = access.use();
+  return { client: clientOf(http), call };
+}
+
+/** Lists Everruns sessions through the request's loader, so the sessions prime it. */
+export function everrunsLister(request: SourceRequest) {
+  return (params: EverrunsListParams) => {
+    const { client, call } = useEverruns(request.access);
+    return request.list(client.listSessions(call, params));
+  };
+}
+
+const feedPosition = z.object({
+  o: z.number().int().min(0),
+  t: z.number().int().nonnegative(),
+  i: z.string().min(1).max(256),
+});
+
+/** Everruns API v1. */
+export const everrunsSource: SourceModule<EverrunsPosition> = {
+  ...EVERRUNS,
+  description: 'Everruns (API v1).',
+  typename: 'EverrunsSession',
+  env: { baseUrl: 'EVERRUNS_BASE_URL', apiKey: 'EVERRUNS_API_KEY' },
+  keyHeader: 'x-everruns-api-key',
+  // Everruns takes API keys as `ApiKey evr_...` and session tokens as bearer tokens.
+  authorization: (key) => (key.startsWith('evr_') ? `ApiKey ${key}` : `Bearer ${key}`),
+  states: {
+    started: 'PENDING',
+    active: 'RUNNING',
+    waiting_for_tool_results: 'RUNNING',
+    idle: 'IDLE',
+    paused: 'PAUSED',
+  },
+  acceptsId: (id) => EVERRUNS_SESSION_ID.test(id),
+  idShape: '`session_` followed by 32 lowercase hex digits',
+  getSession: (http, call, id) => clientOf(http).getSession(call, id),
+  feed: {
+    filterField: {
+      name: 'agentId',
+      type: 'ID',
+      description: 'Only Everruns sessions of this agent (`agent_` + 32 hex).',
+      check: (value) =>
+        EVERRUNS_AGENT_ID.test(value) ? null : 'must be `agent_` followed by 32 lowercase hex digits.',
+    },
+    read: (request, filter, from, count) =>
+      readEverrunsForward(everrunsLister(request), from, count, filter.fields.get('agentId') ?? null),
+    encode: (position) => ({ o: position.offset, t: position.key.micros, i: position.key.id }),
+    decode: (json) => {
+      const parsed = feedPosition.safeParse(json);
+      if (!parsed.success) return null;
+      const { o, t, i } = parsed.data;
+      return { offset: o, key: { micros: t, id: i } };
+    },
+  },
+};

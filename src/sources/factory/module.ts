@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { SourceAccess } from '../access.js';
+import type { CallContext, UpstreamHttp } from '../http.js';
+import type { SourceModule, SourceRequest } from '../source-module.js';
+import { createFactoryClient, FACTORY, type FactoryClient, type FactoryListParams } from './client.js';
+import { type FactoryPosition, readFactory } from './pager.js';
+
+const clients = new WeakMap<UpstreamHttp, FactoryClient>();
+
+/** The Factory client over a gateway's Factory HTTP layer (one per layer). */
+function clientOf(http: UpstreamHttp): FactoryClient {
+  let client = clients.get(http);
+  if (!client) {
+    client = createFactoryClient(http);
+    clients.set(http, client);
+  }
+  return client;
+}
+
+/**
+ * The Factory client and call context for one request.
+ * @throws UpstreamError `SOURCE_NOT_CONFIGURED` or `UNAUTHENTICATED`
+ */
+export function useFactory(access: SourceAccess): { readonly client: FactoryClient; readonly call: CallContext } {
+  const { http, call } = access.use();
+  return { client: clientOf(http), call };
+}
+
+/** Lists Factory sessions through the request's loader, so the sessions prime it. */
+export function factoryLister(request: SourceRequest) {
+  return (params: FactoryListParams) => {
+    const { client, call } = useFactory(request.access);
+    return request.list(client.listSessions(call, params));
+  };
+}
+
+const feedPosition = z.object({
+  c: z.string().max(4096).nullable(),
+  n: z.number().int().min(0).max(1000),
+  t: z.number().int().nonnegative(),
+  i: z.string().min(1).max(256),
+});
+
+/** Factory Public API v0. */
+export const factorySource: SourceModule<FactoryPosition> = {
+  ...FACTORY,
+  description: 'Factory (Public API v0).',
+  typename: 'FactorySession',
+  env: { baseUrl: 'FACTORY_BASE_URL', apiKey: 'FACTORY_API_KEY' },
+  keyHeader: 'x-factory-api-key',
+  authorization: (key) => `Bearer ${key}`,
+  states: { pending: 'PENDING', running: 'RUNNING', idle: 'IDLE' },
+  acceptsId: (id) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id),
+  idShape: 'letters, digits, `-`, `_` or `.`, at most 128',
+  getSession: (http, call, id) => clientOf(http).getSession(call, id),
+  feed: {
+    filterField: {
+      name: 'computerId',
+      type: 'String',
+      description: 'Only Factory sessions on this computer.',
+      check: (value) => (value.length === 0 || value.length > 256 ? 'must be 1-256 characters.' : null),
+    },
+    read: (request, filter, from, count) =>
+      readFactory(factoryLister(request), from, count, filter.fields.get('computerId') ?? null),
+    encode: (position) => ({ c: position.cursor, n: position.consumed, t: position.key.micros, i: position.key.id }),
+    decode: (json) => {
+      const parsed = feedPosition.safeParse(json);
+      if (!parsed.success) return null;
+      const { c, n, t, i } = parsed.data;
+      return { cursor: c, consumed: n, key: { micros: t, id: i } };
+    },
+  },
+};
