@@ -26,11 +26,13 @@ describe('bad arguments give BAD_USER_INPUT with a message saying what is allowe
     const error = only(await h.query('query($n: Int) { everrunsSessions(last: $n) { totalCount } }', { n: last }));
     expect(error?.extensions).toEqual({ code: 'BAD_USER_INPUT', argument: 'last' });
     expect(error?.message).toContain('from 1 to 100');
+    expect(h.emulator.switchboard.countPrefix('GET ')).toBe(0);
   });
 
   it('mixing forward and backward paging', async () => {
     const error = only(await h.query('{ everrunsSessions(first: 2, last: 2) { totalCount } }'));
     expect(error?.message).toBe('Page either forward (first/after) or backward (last/before), not both.');
+    expect(h.emulator.switchboard.countPrefix('GET ')).toBe(0);
   });
 
   const foreignCursors = {
@@ -72,6 +74,7 @@ describe('bad arguments give BAD_USER_INPUT with a message saying what is allowe
       }),
     );
     expect(everrunsError?.extensions).toEqual({ code: 'BAD_USER_INPUT', argument: 'before' });
+    expect(h.emulator.switchboard.countPrefix('GET ')).toBe(0);
   });
 
   it('a cursor used with another filter', async () => {
@@ -83,6 +86,7 @@ describe('bad arguments give BAD_USER_INPUT with a message saying what is allowe
       },
     );
     const cursor = dataOf<{ pageInfo: { endCursor: string } }>(first, 'factorySessions').pageInfo.endCursor;
+    h.emulator.switchboard.reset();
     const error = only(
       await h.query(
         'query($a: String, $c: String) { factorySessions(after: $a, computerId: $c) { edges { cursor } } }',
@@ -93,6 +97,7 @@ describe('bad arguments give BAD_USER_INPUT with a message saying what is allowe
       ),
     );
     expect(error?.message).toContain('different computerId');
+    expect(h.emulator.switchboard.countPrefix('GET ')).toBe(0);
   });
 
   it.each([
@@ -120,10 +125,12 @@ describe('bad arguments give BAD_USER_INPUT with a message saying what is allowe
       await h.query('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array(101).fill(good) }),
     );
     expect(tooMany?.message).toBe('"ids" takes at most 100 ids (got 101).');
+    expect(h.emulator.switchboard.countPrefix('GET ')).toBe(0);
   });
 
   it('an agentId of the wrong shape', async () => {
     const error = only(await h.query('{ everrunsSessions(agentId: "agent_XYZ") { totalCount } }'));
     expect(error?.extensions).toEqual({ code: 'BAD_USER_INPUT', argument: 'agentId' });
+    expect(h.emulator.switchboard.countPrefix('GET ')).toBe(0);
   });
 });

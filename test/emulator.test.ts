@@ -54,6 +54,7 @@ describe('the Everruns emulator follows Everruns v1', () => {
 
   it('uses 32-hex ids, microsecond times, bodiless 404s and {"error"} bodies', async () => {
     const page = await (await everruns('/v1/sessions?limit=100')).json();
+    expect(page.data).toHaveLength(100);
     for (const session of page.data) {
       expect(session.id).toMatch(/^session_[0-9a-f]{32}$/);
       expect(session.agent_id).toMatch(/^agent_[0-9a-f]{32}$/);

@@ -133,8 +133,25 @@ describe('sessiongraph as an Apollo Federation v2 subgraph', () => {
       totalCount: 230,
       edges: [{ node: { id: everrunsId, reviewNotes: ['needs tests', 'flaky'] } }],
     });
-    for (const edge of body.data.sessions.edges) {
-      expect(edge.node.reviewNotes).toEqual(notes.get(edge.node.id) ?? []);
-    }
+    // The merged feed's first two: the newest of both sources (Factory first on a tie).
+    const newest = [
+      ...(acme?.factorySessions.slice(0, 2) ?? []).map((s) => ({
+        __typename: 'FactorySession',
+        id: globalId('FactorySession', s.sessionId),
+        micros: s.createdAt * 1000,
+      })),
+      ...(acme?.everrunsSessions.slice(0, 2) ?? []).map((s) => ({
+        __typename: 'EverrunsSession',
+        id: globalId('EverrunsSession', s.json.id),
+        micros: s.micros,
+      })),
+    ]
+      .sort((a, b) => b.micros - a.micros)
+      .slice(0, 2);
+    // Both carry notes, so the merged feed's entities are joined with the other subgraph.
+    expect(newest.map((node) => node.id).sort()).toEqual([factoryId, everrunsId].sort());
+    expect(body.data.sessions.edges).toEqual(
+      newest.map(({ __typename, id }) => ({ node: { __typename, id, reviewNotes: notes.get(id) } })),
+    );
   });
 });

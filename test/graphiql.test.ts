@@ -37,11 +37,18 @@ describe('GraphiQL', () => {
   it('serves its page and assets from this server, never a CDN', async () => {
     const html = await (await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } })).text();
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
-    for (const asset of html.matchAll(/\/graphiql-assets\/[\w./-]+/g)) {
-      const response = await fetch(`${base}${asset[0]}`);
-      expect(response.status, asset[0]).toBe(200);
+    const assets = [...html.matchAll(/\/graphiql-assets\/[\w./-]+/g)].map((match) => match[0]);
+    // The page's script and style sheet, at least, come from here.
+    expect(assets).toEqual(
+      expect.arrayContaining(['/graphiql-assets/yoga-graphiql.umd.js', '/graphiql-assets/graphiql.css']),
+    );
+    for (const asset of assets) {
+      const response = await fetch(`${base}${asset}`);
+      expect(response.status, asset).toBe(200);
     }
     expect((await fetch(`${base}/graphiql-assets/../../package.json`)).status).not.toBe(200);
+    // fetch resolves the dots above before sending; escaped slashes reach the asset route as they are.
+    expect((await fetch(`${base}/graphiql-assets/..%2Fpackage.json`)).status).toBe(404);
   });
 
   it.skipIf(!hasChromium)('runs the example query in a real browser and shows session titles', async () => {

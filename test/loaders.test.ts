@@ -100,6 +100,10 @@ describe('session loaders', () => {
       b: globalId('EverrunsSession', notListed),
     });
     expect(response.body.errors).toBeUndefined();
+    expect(response.body.data).toMatchObject({
+      a: { id: globalId('EverrunsSession', listed) },
+      b: { id: globalId('EverrunsSession', notListed) },
+    });
     expect(h.emulator.switchboard.count('GET /v1/sessions/:id')).toBe(1);
     expect(h.emulator.switchboard.requests.find((r) => r.route === 'GET /v1/sessions/:id')?.path).toContain(notListed);
   });

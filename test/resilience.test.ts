@@ -51,12 +51,17 @@ describe('retries', () => {
     const ids = (h.emulator.tenants.get('acme')?.everrunsSessions ?? [])
       .slice(0, 60)
       .map((s) => globalId('EverrunsSession', s.json.id));
+    const attempts: number[] = [];
     for (let i = 0; i < 3; i++) {
       await h.query('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: ids.slice(i * 20, i * 20 + 20) });
+      attempts.push(h.emulator.switchboard.count('GET /v1/sessions/:id'));
     }
-    const attempts = h.emulator.switchboard.count('GET /v1/sessions/:id');
-    // 60 first attempts; retries capped by the budget (30 + 20) and each request's own cap (10).
-    expect(attempts - 60).toBeLessThanOrEqual(30);
+    // The first request: 20 first attempts and its own cap of 10 retries (the shared budget's
+    // burst of 20 allows them). Its failed calls open the breaker (5 failures), so the other two
+    // requests call nothing: 30 attempts in all, not 60 first attempts and their retries.
+    expect(attempts).toEqual([30, 30, 30]);
+    const paths = h.emulator.switchboard.requests.map((r) => r.path);
+    expect(new Set(paths).size).toBe(20);
   });
 
   it('429 with Retry-After: 1 waits about a second (as the upstream saw it), then succeeds', async () => {
@@ -65,6 +70,8 @@ describe('retries', () => {
     expect(response.body).toEqual({ data: { everrunsSessions: { totalCount: 230 } } });
     const [first, second] = h.emulator.switchboard.requests.filter((r) => r.route === 'GET /v1/sessions');
     expect(second).toBeDefined();
+    // The 429 and one retry.
+    expect(h.emulator.switchboard.count('GET /v1/sessions')).toBe(2);
     const waited = (second?.at ?? 0) - (first?.at ?? 0);
     expect(waited).toBeGreaterThanOrEqual(990);
     expect(waited).toBeLessThan(2_500);
