@@ -1,5 +1,3 @@
-import { epochMsToText } from './sources/time.js';
-
 /** Structured JSON logging to stderr. Callers never pass keys, URLs with secrets, or bodies. */
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -44,7 +42,7 @@ export function log(level: Exclude<LogLevel, 'silent'>, msg: string, fields: Rec
   // Written out rather than one JSON.stringify of a spread object: a line per request made
   // logging 4% of a small query's CPU.
   const rest = JSON.stringify(fields);
-  pending += `{"time":"${epochMsToText(Date.now())}","level":"${level}","pid":${process.pid},"msg":${JSON.stringify(msg)}${rest.length > 2 ? `,${rest.slice(1)}` : '}'}\n`;
+  pending += `{"time":"${new Date().toISOString()}","level":"${level}","pid":${process.pid},"msg":${JSON.stringify(msg)}${rest.length > 2 ? `,${rest.slice(1)}` : '}'}\n`;
   if (pending.length > MAX_PENDING) flush();
   else if (RANK[level] >= RANK.warn) {
     if (!immediate) {
