@@ -1,5 +1,4 @@
-import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
-import { pathToArray } from 'graphql/jsutils/Path.js';
+import { GraphQLError, type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
 import type { z } from 'zod';
 import type { GraphQLContext } from '../context.js';
 import { RequestAbortedError, type SourceId, UpstreamError } from '../sources/errors.js';
@@ -61,7 +60,7 @@ export function reportPartialFailure(context: GraphQLContext, error: UpstreamErr
   context.partialErrors.push(
     new GraphQLError(exposed.message, {
       nodes: info.fieldNodes,
-      path: pathToArray(info.path),
+      path: responsePathAsArray(info.path),
       extensions: exposed.extensions,
     }),
   );
@@ -78,7 +77,7 @@ export function reportInvalidItems(
   count: number,
   info: GraphQLResolveInfo,
 ): void {
-  const path = pathToArray(info.path);
+  const path = responsePathAsArray(info.path);
   const errors = context.partialErrors;
   const earlier = errors.findIndex(
     (error) =>

@@ -1,5 +1,5 @@
 import { GraphQLError, Kind } from 'graphql';
-import { epochMsToText, rfc3339ToMicros, toUtcText } from '../sources/time.js';
+import { rfc3339ToMicros, toUtcText } from '../sources/time.js';
 import { builder } from './builder.js';
 
 /** A DateTime as resolvers return it: epoch milliseconds (Factory) or UTC RFC 3339 text (Everruns). */
@@ -27,7 +27,7 @@ function parseDateTime(value: unknown): DateTimeInput {
 builder.scalarType('DateTime', {
   description:
     'An instant as RFC 3339 text in UTC. Keeps the upstream precision: Everruns sends microseconds, Factory milliseconds.',
-  serialize: (value) => (typeof value === 'number' ? epochMsToText(value) : value),
+  serialize: (value) => (typeof value === 'number' ? new Date(value).toISOString() : value),
   parseValue: parseDateTime,
   parseLiteral: (node) => parseDateTime(node.kind === Kind.STRING ? node.value : null),
 });

@@ -1,16 +1,12 @@
 import type { z } from 'zod';
 import { log } from '../log.js';
 import { type SourceId, UpstreamError } from './errors.js';
-import { validatorFor } from './validator.js';
 
 /*
- * Answers are checked, not copied: the check generated from the schema (./validator.ts, which
- * allocates nothing) says whether the JSON value is valid, and the mapping reads the JSON value
- * itself. The payload schemas have no transforms or defaults, so what passes is already the
- * schema's output; these functions take `ZodType<T, T>` (input and output alike), so a schema
- * with a transform would not type-check here. Unknown fields stay in the JSON value, where
- * nothing reads them: records are built field by field, and GraphQL serves declared fields
- * only. An answer that fails is parsed again, for its issues.
+ * Answers are parsed with zod's `safeParse` at the boundary. Unknown fields are accepted and
+ * dropped from the output (zod's default for objects), so a newer upstream is served. These
+ * functions take `ZodType<T, T>` (input and output alike): a schema with a transform or a
+ * default would not type-check here, so what they return is what the upstream sent.
  */
 
 /**
@@ -18,7 +14,6 @@ import { validatorFor } from './validator.js';
  * @throws UpstreamError `UPSTREAM_UNAVAILABLE` when the answer does not match the API
  */
 export function parseAnswer<T>(source: SourceId, schema: z.ZodType<T, T>, body: unknown): T {
-  if (validatorFor(schema)(body)) return body;
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   log('warn', 'upstream answer failed validation', { source: source.name, issues: describeIssues(parsed.error) });
@@ -54,12 +49,7 @@ export function parseItems<T>(
 ): { items: T[]; invalid: number } {
   const valid: T[] = [];
   let invalid = 0;
-  const isValid = validatorFor(schema);
   for (const item of items) {
-    if (isValid(item)) {
-      valid.push(item);
-      continue;
-    }
     const parsed = schema.safeParse(item);
     if (parsed.success) {
       valid.push(parsed.data);

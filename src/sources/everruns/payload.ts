@@ -4,10 +4,9 @@ import { isRfc3339 } from '../time.js';
 /**
  * zod schemas of Everruns API v1 answers (../shared/upstream/everruns-v1-sessions.openapi.json).
  * The server omits unset optional fields; `null` is accepted too. Unknown fields are
- * accepted and never read (src/sources/parse.ts), and unknown status words kept, so newer
+ * accepted and dropped (src/sources/parse.ts), and unknown status words kept, so newer
  * servers are served, not rejected.
- * As in ../factory/payload.ts, answers are checked by validators generated from these schemas
- * (../validator.ts) and parsed by the `z.compile`d schemas only when that check fails.
+ * As in ../factory/payload.ts, the schemas parsed on every answer are `z.compile`d.
  */
 
 const timestamp = z.string().refine(isRfc3339, 'expected an RFC 3339 date-time');

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 
 /**
- * zod schemas of Factory Public API v0 answers (../shared/upstream/factory-v0-sessions.openapi.yaml).
- * Answers are checked by the allocation-free validators generated from these schemas
- * (../validator.ts); zod parses an answer only when that check fails, for its issues. The
- * schemas that parse are `z.compile`d: zod generates one function per schema instead of
- * running a parser object per field, with the same answers. test/payload.test.ts checks each
- * one compiles.
- * Unknown fields are accepted and never read (src/sources/parse.ts); enum-like words are
+ * zod schemas of Factory Public API v0 answers (../shared/upstream/factory-v0-sessions.openapi.yaml),
+ * parsed with `safeParse` (../parse.ts). The schemas parsed on every answer are `z.compile`d
+ * (zod's documented ahead-of-time compilation: same results and issues, less work per parse);
+ * test/payload.test.ts checks each one compiles.
+ * Unknown fields are accepted and dropped (src/sources/parse.ts); enum-like words are
  * kept as plain strings so a new status or setting value is served rather than failing the
  * item. Optional fields also accept `null`, which the document does not promise but servers
  * send.
@@ -53,8 +51,7 @@ function isStringMap(value: unknown): value is Record<string, string> {
 
 /**
  * A JSON object of strings, checked by one predicate: `z.record(z.string(), z.string())` runs a
- * key and a value schema per entry, and was the costliest node of a page both in zod's runtime
- * parser (96 -> 68 µs per 50 sessions without it) and compiled (50 -> 25 µs). The check is the
+ * key and a value schema per entry and was the costliest node of a page. The check is the
  * same; only the issue path stops at `metadata`.
  */
 const stringMap = z.custom<Record<string, string>>(isStringMap, 'expected an object of strings');
