@@ -1,8 +1,9 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { type ExecutionResult, GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import type { GatewayConfig } from '../config.js';
 import { KEY_HEADERS } from '../context.js';
-import { limitRules, overNodeLimit } from './query-limits.js';
+import { armorLimits, useQueryLimits } from './query-limits.js';
 
 /** Header any non-browser client may send to pass CSRF prevention on GET requests. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
@@ -81,30 +82,17 @@ interface ResponseHook {
   readonly setResponse: (response: Response) => void;
 }
 
-interface ValidateHook {
-  readonly addValidationRule: (rule: ValidationRule) => void;
-}
-
-interface ParamsHook {
-  readonly params: { readonly query?: string };
-}
-
-interface ExecuteHook {
-  readonly args: Parameters<typeof overNodeLimit>[0];
-  readonly setResultAndStopExecution: (result: ExecutionResult) => void;
-}
-
 /**
- * Guards in front of execution: body and document size, depth, aliases, root fields, the
- * number of sessions asked for, CSRF prevention (Yoga's plugin; our key headers also count as
- * the custom header), introspection when switched off, and coded errors for requests Yoga
- * refuses with a bare status (415, 403).
+ * Guards in front of execution: graphql-armor's depth, alias, token and directive limits, our
+ * query limits (document size, root fields, sessions asked for), body size, CSRF prevention
+ * (Yoga's plugin; our key headers also count as the custom header), introspection when
+ * switched off, and coded errors for requests Yoga refuses with a bare status (415, 403).
  */
 export function requestGuards(config: GatewayConfig): object[] {
   const { limits } = config;
-  // Made once: Yoga's validation cache keys on the rules, and new closures per request cost allocation.
-  const rules = limitRules(limits);
   const plugins: object[] = [
+    ...armorLimits(limits),
+    useQueryLimits(limits),
     {
       onRequest({ request, endResponse }: RequestHook) {
         const length = Number(request.headers.get('content-length') ?? '0');
@@ -134,32 +122,15 @@ export function requestGuards(config: GatewayConfig): object[] {
         const text = await response.clone().text();
         if (text.length === 0 || response.status === 403) setResponse(requestError(response.status, message));
       },
-      onParams({ params }: ParamsHook) {
-        const size = Buffer.byteLength(params.query ?? '');
-        if (size > limits.maxDocumentBytes) {
-          throw new GraphQLError(
-            `Query document of ${size} bytes exceeds the limit of ${limits.maxDocumentBytes} (maxDocumentBytes).`,
-            {
-              extensions: {
-                code: 'LIMIT_EXCEEDED',
-                limit: 'maxDocumentBytes',
-                max: limits.maxDocumentBytes,
-                http: { status: 413 },
-              },
-            },
-          );
-        }
-      },
-      onValidate({ addValidationRule }: ValidateHook) {
-        for (const rule of rules) addValidationRule(rule);
-        if (!config.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
-      },
-      onExecute({ args, setResultAndStopExecution }: ExecuteHook) {
-        const refused = overNodeLimit(args, limits.maxNodes);
-        if (refused) setResultAndStopExecution(refused);
-      },
     },
   ];
+  if (!config.introspection) {
+    plugins.push({
+      onValidate({ addValidationRule }) {
+        addValidationRule(NoSchemaIntrospectionCustomRule);
+      },
+    } satisfies Plugin);
+  }
   if (config.csrfPrevention) {
     plugins.push(useCSRFPrevention({ requestHeaders: [CSRF_HEADER, KEY_HEADERS.factory, KEY_HEADERS.everruns] }));
   }
