@@ -89,7 +89,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
     // requestGuards enforces maxBodyBytes without Yoga's per-request stream wrapper.
-    maxRequestBodySize: false,
+    maxRequestBodySize: config.limits.maxBodyBytes,
     logging: false,
     graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     renderGraphiQL: renderLocalGraphiQL,
