@@ -33,6 +33,9 @@ export interface QueryLimits {
   readonly maxDepth: number;
   readonly maxAliases: number;
   readonly maxRootFields: number;
+  /** Lexical tokens of the query document; checked while it is parsed. */
+  readonly maxTokens: number;
+  readonly maxDirectives: number;
   /** Sessions one request may ask for: `first`/`last` and `nodes(ids)` add up, nested ones multiply. */
   readonly maxNodes: number;
   readonly maxDocumentBytes: number;
@@ -83,6 +86,8 @@ export const DEFAULT_LIMITS: QueryLimits = {
   maxDepth: 12,
   maxAliases: 30,
   maxRootFields: 20,
+  maxTokens: 5_000,
+  maxDirectives: 50,
   maxNodes: 1_000,
   maxDocumentBytes: 20_000,
   maxBodyBytes: 100_000,
@@ -133,6 +138,8 @@ const environment = z.object({
   MAX_DEPTH: positiveInt(12, 100),
   MAX_ALIASES: positiveInt(30, 1000),
   MAX_ROOT_FIELDS: positiveInt(20, 1000),
+  MAX_TOKENS: positiveInt(5_000, 1_000_000),
+  MAX_DIRECTIVES: positiveInt(50, 1000),
   MAX_NODES: positiveInt(1_000, 100_000),
   MAX_DOCUMENT_BYTES: positiveInt(20_000, 10_000_000),
   MAX_BODY_BYTES: positiveInt(100_000, 100_000_000),
@@ -199,6 +206,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         maxDepth: e.MAX_DEPTH,
         maxAliases: e.MAX_ALIASES,
         maxRootFields: e.MAX_ROOT_FIELDS,
+        maxTokens: e.MAX_TOKENS,
+        maxDirectives: e.MAX_DIRECTIVES,
         maxNodes: e.MAX_NODES,
         maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
         maxBodyBytes: e.MAX_BODY_BYTES,

@@ -63,7 +63,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     schema: config.subgraph ? subgraphSchema() : schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
-    maxRequestBodySize: false,
+    // Yoga's own limit; requestGuards gives its 413 our code and message.
+    maxRequestBodySize: config.limits.maxBodyBytes,
     logging: false,
     graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     renderGraphiQL: renderLocalGraphiQL,

@@ -26,6 +26,15 @@ describe('configuration', () => {
     expect(config.gateway.sources.FACTORY).toBeNull();
   });
 
+  it('query limits: MAX_TOKENS and MAX_DIRECTIVES default to 5000 and 50, and can be set', () => {
+    expect(loadConfig({}).gateway.limits).toMatchObject({ maxTokens: 5_000, maxDirectives: 50 });
+    expect(loadConfig({ MAX_TOKENS: '800', MAX_DIRECTIVES: '4' }).gateway.limits).toMatchObject({
+      maxTokens: 800,
+      maxDirectives: 4,
+    });
+    expect(() => loadConfig({ MAX_TOKENS: '0' })).toThrow(/^Invalid configuration: MAX_TOKENS: /);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /^Invalid configuration: PORT: /],
     [{ FACTORY_BASE_URL: 'ftp://factory' }, /^Invalid configuration: FACTORY_BASE_URL: expected an http\(s\) URL$/],

@@ -51,6 +51,8 @@ describe('query limits', () => {
     maxDepth: 4,
     maxAliases: 3,
     maxRootFields: 3,
+    maxTokens: 100,
+    maxDirectives: 3,
     maxNodes: 150,
     maxDocumentBytes: 2_000,
   };
@@ -71,6 +73,12 @@ describe('query limits', () => {
       3,
       '{ sessions(first: 1) { totalCount } factorySessions(first: 1) { __typename } everrunsSessions(first: 1) { totalCount } nodes(ids: []) { id } }',
     ],
+    ['maxTokens', 100, `{ ${'__typename '.repeat(100)}}`],
+    [
+      'maxDirectives',
+      3,
+      '{ sessions(first: 1) { totalCount @skip(if: false) edges @skip(if: false) { cursor @skip(if: false) } pageInfo @skip(if: false) { hasNextPage } } }',
+    ],
     ['maxNodes', 150, '{ sessions(first: 100) { totalCount } factorySessions(first: 51) { __typename } }'],
   ])('%s refuses with a coded error naming the limit, before any upstream call', async (limit, max, query) => {
     emulator.switchboard.reset();
@@ -83,6 +91,22 @@ describe('query limits', () => {
     );
     expect(response.body.data ?? null).toBeNull();
     expect(emulator.switchboard.countPrefix('GET ')).toBe(0);
+  });
+
+  it('depth is the response’s: fragments add no level, and one more field does', async () => {
+    const fragments =
+      'fragment E on FactorySessionEdge { node { ... on FactorySession { LEAF } } } query { factorySessions(first: 1) { edges { ...E } } }';
+    const within = await send(url, json(fragments.replace('LEAF', 'id')));
+    expect(within.body.errors).toBeUndefined();
+    const deeper = await send(url, json(fragments.replace('LEAF', 'settings { autonomyLevel }')));
+    expect(deeper.body.errors?.[0]?.extensions).toMatchObject({ limit: 'maxDepth', max: 4 });
+  });
+
+  it('root fields are the ones that run: a repeated field counts once, an alias once more', async () => {
+    const repeated = await send(url, json('{ __typename __typename __typename __typename }'));
+    expect(repeated.body).toEqual({ data: { __typename: 'Query' } });
+    const aliased = await send(url, json('{ __typename a: __typename b: __typename c: __typename }'));
+    expect(aliased.body.errors?.[0]?.extensions).toMatchObject({ limit: 'maxRootFields', max: 3, actual: 4 });
   });
 
   it('counts sessions through variables, nodes(ids) and fragments', async () => {

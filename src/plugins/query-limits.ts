@@ -1,3 +1,7 @@
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import {
   type DocumentNode,
   type ExecutionResult,
@@ -14,14 +18,83 @@ import {
   type ValidationRule,
   valueFromAST,
 } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import type { QueryLimits } from '../config.js';
 import { DEFAULT_PAGE_SIZE } from '../schema/paging.js';
 
-/** The coded error of a refused request: which limit, and its value. */
-export function limitError(limit: string, max: number, actual: number, what: string): GraphQLError {
-  return new GraphQLError(`${what} ${actual} exceeds the limit of ${max} (${limit}).`, {
-    extensions: { code: 'LIMIT_EXCEEDED', limit, max, actual },
-  });
+/** The coded error of a refused request: which limit and its value, with any other extensions. */
+export function limitError(
+  limit: string,
+  max: number,
+  message: string,
+  extensions: Readonly<Record<string, unknown>> = {},
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'LIMIT_EXCEEDED', limit, max, ...extensions } });
+}
+
+/** Armor's options that refuse with our coded error instead of its uncoded "Syntax Error: ..." one. */
+function refuseWith(error: () => GraphQLError) {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null) => {
+        // The token limit runs inside the parser, without a validation context: Yoga answers it as a parse error.
+        if (!context) throw error();
+        context.reportError(error());
+      },
+    ],
+  };
+}
+
+/** graphql-armor's depth, alias, token and directive limits, refusing with LIMIT_EXCEEDED errors. */
+export function armorLimits(limits: QueryLimits): Plugin[] {
+  const { maxDepth, maxAliases, maxTokens, maxDirectives } = limits;
+  return [
+    maxTokensPlugin({
+      n: maxTokens,
+      ...refuseWith(() =>
+        limitError(
+          'maxTokens',
+          maxTokens,
+          `Number of tokens in the query document exceeds the limit of ${maxTokens} (maxTokens): send a shorter query.`,
+        ),
+      ),
+    }),
+    maxDepthPlugin({
+      n: maxDepth,
+      // Fragments add no level: the depth is the one of the response.
+      flattenFragments: true,
+      // GraphiQL's introspection query nests deeper than any client query needs to.
+      ignoreIntrospection: true,
+      ...refuseWith(() =>
+        limitError(
+          'maxDepth',
+          maxDepth,
+          `Query depth exceeds the limit of ${maxDepth} (maxDepth): select fewer nested levels, or split the query.`,
+        ),
+      ),
+    }),
+    maxAliasesPlugin({
+      n: maxAliases,
+      ...refuseWith(() =>
+        limitError(
+          'maxAliases',
+          maxAliases,
+          `Number of aliases exceeds the limit of ${maxAliases} (maxAliases): split the query into several requests.`,
+        ),
+      ),
+    }),
+    maxDirectivesPlugin({
+      n: maxDirectives,
+      ...refuseWith(() =>
+        limitError(
+          'maxDirectives',
+          maxDirectives,
+          `Number of directives exceeds the limit of ${maxDirectives} (maxDirectives): send fewer directives.`,
+        ),
+      ),
+    }),
+  ];
 }
 
 type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
@@ -34,76 +107,37 @@ function fragmentsOf(document: DocumentNode): Fragments {
   return fragments;
 }
 
-/** Depth of a selection set, fragments expanded; introspection fields do not count (GraphiQL's query is deep). */
-function depthOf(set: SelectionSetNode, fragments: Fragments, seen: Set<string>): number {
-  let deepest = 0;
-  for (const selection of set.selections) {
-    if (selection.kind === 'Field') {
-      if (selection.name.value.startsWith('__')) continue;
-      const below = selection.selectionSet ? depthOf(selection.selectionSet, fragments, seen) : 0;
-      deepest = Math.max(deepest, 1 + below);
-    } else if (selection.kind === 'InlineFragment') {
-      deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, seen));
-    } else {
-      const fragment = fragments.get(selection.name.value);
-      if (!fragment || seen.has(fragment.name.value)) continue;
-      seen.add(fragment.name.value);
-      deepest = Math.max(deepest, depthOf(fragment.selectionSet, fragments, seen));
-      seen.delete(fragment.name.value);
-    }
-  }
-  return deepest;
-}
-
-/** Root fields of an operation, fragments expanded. */
-function rootFieldsOf(set: SelectionSetNode, fragments: Fragments, seen: Set<string>): number {
-  let count = 0;
-  for (const selection of set.selections) {
-    if (selection.kind === 'Field') count += 1;
-    else if (selection.kind === 'InlineFragment') count += rootFieldsOf(selection.selectionSet, fragments, seen);
-    else {
-      const fragment = fragments.get(selection.name.value);
-      if (!fragment || seen.has(fragment.name.value)) continue;
-      seen.add(fragment.name.value);
-      count += rootFieldsOf(fragment.selectionSet, fragments, seen);
-    }
-  }
-  return count;
-}
-
-/** Validation rules for depth, aliases and root fields (static: they do not depend on variables). */
-export function limitRules(limits: QueryLimits): ValidationRule[] {
-  return [
-    (context: ValidationContext) => ({
-      Document(document) {
-        const fragments = fragmentsOf(document);
-        let aliases = 0;
-        for (const definition of document.definitions) {
-          if (definition.kind !== 'OperationDefinition') continue;
-          const depth = depthOf(definition.selectionSet, fragments, new Set());
-          if (depth > limits.maxDepth)
-            context.reportError(limitError('maxDepth', limits.maxDepth, depth, 'Query depth'));
-          const roots = rootFieldsOf(definition.selectionSet, fragments, new Set());
-          if (roots > limits.maxRootFields) {
-            context.reportError(limitError('maxRootFields', limits.maxRootFields, roots, 'Root fields'));
+/**
+ * Root fields an operation runs (distinct response keys, fragments expanded): each is a resolver
+ * that may call upstreams, writes included. graphql-armor has no such rule.
+ */
+function rootFieldsRule(max: number): ValidationRule {
+  return (context: ValidationContext) => ({
+    OperationDefinition(operation) {
+      const keys = new Set<string>();
+      const collect = (set: SelectionSetNode, seen: ReadonlySet<string>) => {
+        for (const selection of set.selections) {
+          if (selection.kind === 'Field') keys.add(selection.alias?.value ?? selection.name.value);
+          else if (selection.kind === 'InlineFragment') collect(selection.selectionSet, seen);
+          else if (!seen.has(selection.name.value)) {
+            const fragment = context.getFragment(selection.name.value);
+            if (fragment) collect(fragment.selectionSet, new Set([...seen, selection.name.value]));
           }
         }
-        const countAliases = (set: SelectionSetNode) => {
-          for (const selection of set.selections) {
-            if (selection.kind === 'Field' && selection.alias) aliases += 1;
-            if (selection.kind !== 'FragmentSpread' && selection.selectionSet) countAliases(selection.selectionSet);
-          }
-        };
-        for (const definition of document.definitions) {
-          if (definition.kind !== 'ScalarTypeExtension' && 'selectionSet' in definition && definition.selectionSet) {
-            countAliases(definition.selectionSet);
-          }
-        }
-        if (aliases > limits.maxAliases)
-          context.reportError(limitError('maxAliases', limits.maxAliases, aliases, 'Aliases'));
-      },
-    }),
-  ];
+      };
+      collect(operation.selectionSet, new Set());
+      if (keys.size > max) {
+        context.reportError(
+          limitError(
+            'maxRootFields',
+            max,
+            `Number of root fields (${keys.size}) exceeds the limit of ${max} (maxRootFields): split the query into several requests.`,
+            { actual: keys.size },
+          ),
+        );
+      }
+    },
+  });
 }
 
 /** A field that can return sessions, with the sized fields below it (others are skipped). */
@@ -220,7 +254,7 @@ export function nodesRequested(
 
 /**
  * The result that refuses an operation asking for more than `maxNodes` sessions, or null.
- * Run before execution by the request guards' plugin, and by prepared operations (src/prepared.ts).
+ * Run before execution by `useQueryLimits`, and by prepared operations (src/prepared.ts).
  */
 export function overNodeLimit(
   args: {
@@ -238,5 +272,37 @@ export function overNodeLimit(
   );
   if (!operation || operation.kind !== 'OperationDefinition') return null;
   const nodes = nodesRequested(args.schema, args.document, operation, args.variableValues ?? {});
-  return nodes > maxNodes ? { errors: [limitError('maxNodes', maxNodes, nodes, 'Sessions requested')] } : null;
+  if (nodes <= maxNodes) return null;
+  const message = `Number of sessions requested (${nodes}) exceeds the limit of ${maxNodes} (maxNodes): ask for smaller pages (first/last) or fewer ids.`;
+  return { errors: [limitError('maxNodes', maxNodes, message, { actual: nodes })] };
+}
+
+/**
+ * Our own limits: the size of the query document, root fields, and the sessions one request may
+ * ask for (maxNodes: a count of this schema's pages, checked with each request's variables).
+ */
+export function useQueryLimits(limits: QueryLimits): Plugin {
+  const { maxDocumentBytes, maxRootFields, maxNodes } = limits;
+  const rootFields = rootFieldsRule(maxRootFields);
+  return {
+    // Tokens leave string literals, comments and whitespace unbounded, and Yoga's parse cache keys on the text.
+    onParams({ params }) {
+      const size = Buffer.byteLength(params.query ?? '');
+      if (size > maxDocumentBytes) {
+        throw limitError(
+          'maxDocumentBytes',
+          maxDocumentBytes,
+          `Query document of ${size} bytes exceeds the limit of ${maxDocumentBytes} (maxDocumentBytes): send a shorter query.`,
+          { http: { status: 413 } },
+        );
+      }
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(rootFields);
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const refused = overNodeLimit(args, maxNodes);
+      if (refused) setResultAndStopExecution(refused);
+    },
+  };
 }

@@ -1,165 +1,90 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { type ExecutionResult, GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import type { GatewayConfig } from '../config.js';
 import { allSources } from '../sources/registry.js';
-import { limitRules, overNodeLimit } from './query-limits.js';
+import { armorLimits, useQueryLimits } from './query-limits.js';
 
 /** Header any non-browser client may send to pass CSRF prevention on GET requests. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
-const STATUS_CODES: Readonly<Record<number, string>> = {
-  400: 'BAD_REQUEST',
-  403: 'CSRF_HEADER_REQUIRED',
-  405: 'METHOD_NOT_ALLOWED',
-  406: 'NOT_ACCEPTABLE',
-  413: 'REQUEST_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
+/** Codes and advice for the statuses Yoga answers with an empty or uncoded body. */
+const STATUS_ERRORS: Readonly<Record<number, { readonly code: string; readonly message: string }>> = {
+  403: {
+    code: 'CSRF_HEADER_REQUIRED',
+    message: `Refused as a possible cross-site request: send Content-Type: application/json, or add a "${CSRF_HEADER}" header (any value) to GET requests.`,
+  },
+  415: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'Unsupported Content-Type: send the request as application/json (POST), or the query in the URL (GET).',
+  },
 };
 
-const STATUS_MESSAGES: Readonly<Record<number, string>> = {
-  403: `Refused as a possible cross-site request: send Content-Type: application/json, or add a "${CSRF_HEADER}" header (any value) to GET requests.`,
-  415: 'Unsupported Content-Type: send the request as application/json (POST), or the query in the URL (GET).',
-};
+/** The code Yoga's `maxRequestBodySize` gives its refusal. */
+const YOGA_BODY_TOO_LARGE = 'REQUEST_ENTITY_TOO_LARGE';
 
-/** A request-level error with a code, a status and a message a person can act on. */
-function requestError(status: number, message: string, extensions: Record<string, unknown> = {}): Response {
-  const body = JSON.stringify({
-    errors: [{ message, extensions: { code: STATUS_CODES[status] ?? 'BAD_REQUEST', ...extensions } }],
-  });
-  return new Response(body, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
-}
-
-function bodyTooLarge(max: number): GraphQLError {
-  return new GraphQLError(`Request body of more than ${max} bytes exceeds the limit of ${max} (maxBodyBytes).`, {
-    extensions: { code: 'REQUEST_TOO_LARGE', limit: 'maxBodyBytes', max, http: { status: 413 } },
-  });
-}
-
-interface FetchApi {
-  readonly Request: typeof Request;
-  readonly TransformStream: typeof TransformStream;
-}
-
-/** The same request with a body that fails once more than `max` bytes have arrived. */
-function limitStream(request: Request, max: number, fetchAPI: FetchApi): Request {
-  let received = 0;
-  // A native stream cannot pipe into the ponyfill's TransformStream (graphql-yoga#4583).
-  const Transform = request.body instanceof ReadableStream ? TransformStream : fetchAPI.TransformStream;
-  const counted = request.body?.pipeThrough(
-    new Transform<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        received += chunk.byteLength;
-        if (received > max) controller.error(bodyTooLarge(max));
-        else controller.enqueue(chunk);
-      },
-    }),
-  );
-  const init: RequestInit & { duplex: 'half' } = {
-    method: request.method,
-    headers: request.headers,
-    signal: request.signal,
-    body: counted ?? null,
-    duplex: 'half',
+/**
+ * Yoga's `maxRequestBodySize` refuses a body over the limit, declared or streamed, with its own
+ * code and message; this answers the 413 the README documents instead.
+ */
+export function useCodedBodyLimit(maxBodyBytes: number): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || Symbol.asyncIterator in result) return;
+      if (!result.errors?.some((error) => error.extensions?.code === YOGA_BODY_TOO_LARGE)) return;
+      const message = `Request body exceeds the limit of ${maxBodyBytes} (maxBodyBytes): send at most ${maxBodyBytes} bytes.`;
+      setResult({
+        errors: [
+          new GraphQLError(message, {
+            extensions: { code: 'REQUEST_TOO_LARGE', limit: 'maxBodyBytes', max: maxBodyBytes, http: { status: 413 } },
+          }),
+        ],
+      });
+    },
   };
-  return new fetchAPI.Request(request.url, init);
 }
 
-interface RequestHook {
-  readonly request: Request;
-  readonly endResponse: (response: Response) => void;
-}
-
-interface RequestParseHook {
-  readonly request: Request;
-  readonly requestParser?: (request: Request) => unknown;
-  readonly setRequestParser: (parser: (request: Request) => unknown) => void;
-  readonly fetchAPI: FetchApi;
-}
-
-interface ResponseHook {
-  readonly response: Response;
-  readonly setResponse: (response: Response) => void;
-}
-
-interface ValidateHook {
-  readonly addValidationRule: (rule: ValidationRule) => void;
-}
-
-interface ParamsHook {
-  readonly params: { readonly query?: string };
-}
-
-interface ExecuteHook {
-  readonly args: Parameters<typeof overNodeLimit>[0];
-  readonly setResultAndStopExecution: (result: ExecutionResult) => void;
+/** Gives Yoga's bare 415 and its CSRF 403 a coded JSON body with advice. */
+function useCodedStatuses(): Plugin {
+  return {
+    async onResponse({ response, setResponse, fetchAPI }) {
+      const known = STATUS_ERRORS[response.status];
+      if (!known) return;
+      const text = await response.clone().text();
+      if (text.length > 0 && response.status !== 403) return;
+      const body = JSON.stringify({ errors: [{ message: known.message, extensions: { code: known.code } }] });
+      setResponse(
+        new fetchAPI.Response(body, {
+          status: response.status,
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        }),
+      );
+    },
+  };
 }
 
 /**
- * Guards in front of execution: body and document size, depth, aliases, root fields, the
- * number of sessions asked for, CSRF prevention (Yoga's plugin; our key headers also count as
- * the custom header), introspection when switched off, and coded errors for requests Yoga
- * refuses with a bare status (415, 403).
+ * Guards in front of execution: graphql-armor's depth, alias, token and directive limits, our
+ * query limits (document size, root fields, sessions asked for), the coded body-size refusal,
+ * CSRF prevention (Yoga's plugin; our key headers also count as the custom header),
+ * introspection when switched off, and coded errors for requests Yoga refuses with a bare
+ * status (415, 403). The body limit itself is Yoga's `maxRequestBodySize` option.
  */
-export function requestGuards(config: GatewayConfig): object[] {
+export function requestGuards(config: GatewayConfig): Plugin[] {
   const { limits } = config;
-  // Made once: Yoga's validation cache keys on the rules, and new closures per request cost allocation.
-  const rules = limitRules(limits);
-  const plugins: object[] = [
-    {
-      onRequest({ request, endResponse }: RequestHook) {
-        const length = Number(request.headers.get('content-length') ?? '0');
-        if (length > limits.maxBodyBytes) {
-          endResponse(
-            requestError(
-              413,
-              `Request body of ${length} bytes exceeds the limit of ${limits.maxBodyBytes} (maxBodyBytes).`,
-              {
-                limit: 'maxBodyBytes',
-                max: limits.maxBodyBytes,
-              },
-            ),
-          );
-        }
-      },
-      // Node's HTTP parser never reads past a declared Content-Length, so only a body without
-      // one (chunked) is counted as it streams. Yoga's own limit (switched off in yoga.ts) pipes
-      // every body through a TransformStream, which cost 3-4% of a list request's CPU.
-      onRequestParse({ request, requestParser, setRequestParser, fetchAPI }: RequestParseHook) {
-        if (request.headers.has('content-length') || request.body === null || !requestParser) return;
-        setRequestParser((incoming) => requestParser(limitStream(incoming, limits.maxBodyBytes, fetchAPI)));
-      },
-      async onResponse({ response, setResponse }: ResponseHook) {
-        const message = STATUS_MESSAGES[response.status];
-        if (!message) return;
-        const text = await response.clone().text();
-        if (text.length === 0 || response.status === 403) setResponse(requestError(response.status, message));
-      },
-      onParams({ params }: ParamsHook) {
-        const size = Buffer.byteLength(params.query ?? '');
-        if (size > limits.maxDocumentBytes) {
-          throw new GraphQLError(
-            `Query document of ${size} bytes exceeds the limit of ${limits.maxDocumentBytes} (maxDocumentBytes).`,
-            {
-              extensions: {
-                code: 'LIMIT_EXCEEDED',
-                limit: 'maxDocumentBytes',
-                max: limits.maxDocumentBytes,
-                http: { status: 413 },
-              },
-            },
-          );
-        }
-      },
-      onValidate({ addValidationRule }: ValidateHook) {
-        for (const rule of rules) addValidationRule(rule);
-        if (!config.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
-      },
-      onExecute({ args, setResultAndStopExecution }: ExecuteHook) {
-        const refused = overNodeLimit(args, limits.maxNodes);
-        if (refused) setResultAndStopExecution(refused);
-      },
-    },
+  const plugins: Plugin[] = [
+    ...armorLimits(limits),
+    useQueryLimits(limits),
+    useCodedBodyLimit(limits.maxBodyBytes),
+    useCodedStatuses(),
   ];
+  if (!config.introspection) {
+    plugins.push({
+      onValidate({ addValidationRule }) {
+        addValidationRule(NoSchemaIntrospectionCustomRule);
+      },
+    });
+  }
   if (config.csrfPrevention) {
     plugins.push(
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER, ...allSources().map((source) => source.keyHeader)] }),
