@@ -53,8 +53,10 @@ export function createGateway(config: GatewayConfig): Gateway {
   const maskUnexpected = (error: unknown, message: string): Error => {
     const exposed = exposeError(rootCause(error));
     if (exposed) return located(error, exposed.message, exposed.extensions);
-    // Yoga's own request errors (bad JSON, bad method...) are safe as they are.
-    if (error instanceof GraphQLError && !error.originalError) return error;
+    // Yoga's own request errors and our coded GraphQLErrors (bad input, limits) are safe as they are.
+    if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) {
+      return error;
+    }
     log('error', 'unexpected error in a resolver', { error: describe(error) });
     return maskError(error, message, false);
   };

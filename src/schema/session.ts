@@ -8,7 +8,6 @@ import { builder } from './builder.js';
 import { badInput, reportPartialFailure } from './errors.js';
 import { admits, type FeedFilter, filterDigest, gatewayKeeps } from './feed.js';
 import { decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
-import type { DateTimeInput } from './scalars.js';
 import { sourceRequest } from './source-request.js';
 
 export type { TokenUsageShape };
