@@ -10,6 +10,17 @@ import { type GraphiQLOptions, renderGraphiQL } from 'graphql-yoga';
  */
 export const GRAPHIQL_ASSET_PATH = '/graphiql-assets/';
 
+/** What GraphiQL opens with: the merged feed of every source, which works in demo mode as it stands. */
+export const GRAPHIQL_DEFAULT_QUERY = `# sessiongraph: agent sessions of every platform in one graph.
+query RecentSessions {
+  sessions(first: 10) {
+    edges { node { __typename id source title state upstreamStatus createdAt model tokenUsage { inputTokens outputTokens } } }
+    pageInfo { hasNextPage endCursor }
+    unavailableSources
+  }
+}
+`;
+
 const CDN_PREFIX = /https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g;
 const ASSETS: Readonly<Record<string, string>> = {
   'graphiql.css': 'text/css; charset=utf-8',

@@ -4,7 +4,7 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'gra
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
 import { createContext, type GraphQLContext } from './context.js';
-import { graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
+import { GRAPHIQL_DEFAULT_QUERY, graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
 import { log } from './log.js';
 import { createObservability } from './plugins/observability.js';
 import { requestGuards } from './plugins/request-guards.js';
@@ -27,20 +27,6 @@ export interface Gateway {
 
 /** The path GraphQL (and GraphiQL) is served at. */
 export const GRAPHQL_ENDPOINT = '/graphql';
-
-/** What GraphiQL opens with: works in demo mode as it stands. */
-export const GRAPHIQL_DEFAULT_QUERY = `# sessiongraph: Factory and Everruns sessions in one graph.
-query RecentSessions {
-  factorySessions(first: 5) {
-    edges { node { id title state upstreamStatus createdAt model computerId } }
-    pageInfo { hasNextPage endCursor }
-  }
-  everrunsSessions(first: 5) {
-    totalCount
-    edges { node { id title state upstreamStatus createdAt agentId tokenUsage { inputTokens outputTokens } } }
-  }
-}
-`;
 
 /** Creates the gateway for a configuration; sources that are not configured answer coded errors. */
 export function createGateway(config: GatewayConfig): Gateway {

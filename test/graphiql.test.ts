@@ -77,7 +77,10 @@ describe('GraphiQL', () => {
     const firstTitle = emulator.tenants.get('acme')?.factorySessions[0]?.title;
     await page.getByText(String(firstTitle)).first().waitFor({ timeout: 20_000 });
     const result = await page.locator('.graphiql-response').innerText();
-    expect(result).toContain('"factorySessions"');
+    // The default query is the merged feed: sessions of both sources in one list.
+    expect(result).toContain('"sessions"');
+    expect(result).toContain('"FactorySession"');
+    expect(result).toContain('"EverrunsSession"');
     await page.screenshot({ path: 'tmp/graphiql.png' }).catch(() => undefined);
     expect(offsite).toEqual([]);
   });

@@ -4,7 +4,15 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { GraphQLContext } from '../context.js';
-import type { DateTimeInput, DateTimeOutput } from './scalars.js';
+
+/** A DateTime as resolvers return it: epoch milliseconds, or UTC RFC 3339 text at the upstream's precision. */
+export type DateTimeOutput = number | string;
+
+/** A DateTime argument, parsed: the instant at full precision and its UTC text. */
+export interface DateTimeInput {
+  readonly micros: number;
+  readonly text: string;
+}
 
 /**
  * The one schema builder. It defines no types: each type family has its own file, and

@@ -1,15 +1,6 @@
 import { GraphQLError, Kind } from 'graphql';
 import { rfc3339ToMicros, toUtcText } from '../sources/time.js';
-import { builder } from './builder.js';
-
-/** A DateTime as resolvers return it: epoch milliseconds (Factory) or UTC RFC 3339 text (Everruns). */
-export type DateTimeOutput = number | string;
-
-/** A DateTime argument, parsed: the instant at full precision and its UTC text. */
-export interface DateTimeInput {
-  readonly micros: number;
-  readonly text: string;
-}
+import { builder, type DateTimeInput } from './builder.js';
 
 function parseDateTime(value: unknown): DateTimeInput {
   const micros = typeof value === 'string' ? rfc3339ToMicros(value) : Number.NaN;

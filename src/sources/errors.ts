@@ -1,11 +1,11 @@
-/** The registry name of the upstream a session, call or error belongs to (`FACTORY`, `EVERRUNS`). */
+/** The registry name of the upstream a session, call or error belongs to (`SourceModule.name`). */
 export type SourceName = string;
 
 /** An upstream as lower layers name it: its registry name and its name for people. */
 export interface SourceId {
-  /** What `extensions.source` and the `SessionSource` enum say, e.g. `FACTORY`. */
+  /** What `extensions.source` and the `SessionSource` enum say. */
   readonly name: SourceName;
-  /** What messages say, e.g. `Factory`. */
+  /** What messages say: the platform's name. */
   readonly label: string;
 }
 

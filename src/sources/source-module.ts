@@ -17,7 +17,7 @@ export interface FeedFilter {
   readonly createdBefore: number | null;
 }
 
-/** A field of `SessionFilter` that only one source can match (e.g. Factory's `computerId`). */
+/** A field of `SessionFilter` that only one source can match (its own kind of id, say). */
 export interface FeedFilterField {
   readonly name: string;
   readonly type: 'String' | 'ID';
@@ -74,7 +74,7 @@ export interface FeedLane<P> {
 export interface SourceModule<P = unknown> extends SourceId {
   /** The `SessionSource` enum value's description. */
   readonly description: string;
-  /** The GraphQL object type of its sessions (its schema file defines it), e.g. `FactorySession`. */
+  /** The GraphQL object type of its sessions (its schema file defines it). */
   readonly typename: string;
   /** Environment variables of its base URL and configured key. */
   readonly env: { readonly baseUrl: string; readonly apiKey: string };

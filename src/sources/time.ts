@@ -1,7 +1,7 @@
 /**
- * Timestamps at full precision. Everruns sends RFC 3339 strings with microseconds,
- * Factory sends integer milliseconds; both order on one axis of epoch microseconds,
- * which stays exact in a double until the year 2255.
+ * Timestamps at full precision: upstreams send RFC 3339 strings with up to microseconds, or
+ * integer milliseconds; all order on one axis of epoch microseconds, which stays exact in a
+ * double until the year 2255. `Date` keeps milliseconds only, hence this file.
  */
 
 /** An RFC 3339 date-time: date, time, 1-9 fraction digits, then `Z` or a `±hh:mm` offset. */
