@@ -51,8 +51,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     schema: config.subgraph ? subgraphSchema() : schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
-    // Yoga's own limit; requestGuards gives its 413 our code and message.
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    // requestGuards' useBodyLimit instead: Yoga's option streams every body through a counter.
+    maxRequestBodySize: false,
     logging: false,
     graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     renderGraphiQL: renderLocalGraphiQL,

@@ -17,8 +17,7 @@ export class SessionLoader<R extends SessionRecord = SessionRecord> {
   private readonly listed = new Map<string, R>();
   /**
    * List pages not yet entered in `listed`: most requests list and never load by id, so a
-   * page is indexed when the request first looks a session up (a list page's 50 entries
-   * were ~1% of a list request's CPU, tmp/pipeab.mts).
+   * page is indexed only when the request first looks a session up.
    */
   private unindexed: (readonly R[])[] = [];
 
@@ -62,8 +61,8 @@ export class SessionLoader<R extends SessionRecord = SessionRecord> {
   /**
    * Records a session the request has already fetched (list, create, update). A later load
    * of it is answered from `listed` by the batch, without an upstream call; DataLoader's own
-   * `prime` would make a promise per session of every list page (0.8% of a list request's
-   * profile), and would not replace a copy loaded earlier in the request.
+   * `prime` would make a promise per session of every list page, and would not replace a
+   * copy loaded earlier in the request.
    */
   prime(session: R): void {
     this.index();

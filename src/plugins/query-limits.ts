@@ -148,9 +148,8 @@ interface SizedField {
 }
 
 /**
- * The sized fields of an operation, computed once per parsed operation (Yoga's parse cache hands
- * the same document object to every request with the same query text): walking the whole
- * document for every request cost ~12 µs for a two-list query, before its upstream calls left.
+ * The sized fields of an operation, computed once per parsed operation: Yoga's parse cache hands
+ * the same document object to every request with the same query text.
  */
 const plans = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, readonly SizedField[]>>();
 

@@ -20,28 +20,63 @@ const STATUS_ERRORS: Readonly<Record<number, { readonly code: string; readonly m
   },
 };
 
-/** The code Yoga's `maxRequestBodySize` gives its refusal. */
-const YOGA_BODY_TOO_LARGE = 'REQUEST_ENTITY_TOO_LARGE';
+function bodyTooLarge(max: number, size?: number): GraphQLError {
+  const what = size === undefined ? `Request body of more than ${max} bytes` : `Request body of ${size} bytes`;
+  return new GraphQLError(`${what} exceeds the limit of ${max} (maxBodyBytes): send at most ${max} bytes.`, {
+    extensions: { code: 'REQUEST_TOO_LARGE', limit: 'maxBodyBytes', max, http: { status: 413 } },
+  });
+}
 
 /**
- * Yoga's `maxRequestBodySize` refuses a body over the limit, declared or streamed, with its own
- * code and message; this answers the 413 the README documents instead.
+ * Refuses a request body over `maxBodyBytes` with a coded 413. Yoga's `maxRequestBodySize` pipes
+ * every body through a counting stream; Node's parser never reads past a declared Content-Length,
+ * so only a body without one (chunked) is counted here as it streams.
  */
-export function useCodedBodyLimit(maxBodyBytes: number): Plugin {
+export function useBodyLimit(maxBodyBytes: number): Plugin {
   return {
-    onResultProcess({ result, setResult }) {
-      if (Array.isArray(result) || Symbol.asyncIterator in result) return;
-      if (!result.errors?.some((error) => error.extensions?.code === YOGA_BODY_TOO_LARGE)) return;
-      const message = `Request body exceeds the limit of ${maxBodyBytes} (maxBodyBytes): send at most ${maxBodyBytes} bytes.`;
-      setResult({
-        errors: [
-          new GraphQLError(message, {
-            extensions: { code: 'REQUEST_TOO_LARGE', limit: 'maxBodyBytes', max: maxBodyBytes, http: { status: 413 } },
-          }),
-        ],
-      });
+    onRequest({ request, endResponse, fetchAPI }) {
+      const length = Number(request.headers.get('content-length') ?? '0');
+      if (!(length > maxBodyBytes)) return;
+      const { message } = bodyTooLarge(maxBodyBytes, length);
+      const extensions = { code: 'REQUEST_TOO_LARGE', limit: 'maxBodyBytes', max: maxBodyBytes };
+      const body = JSON.stringify({ errors: [{ message, extensions }] });
+      endResponse(
+        new fetchAPI.Response(body, { status: 413, headers: { 'content-type': 'application/json; charset=utf-8' } }),
+      );
+    },
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      if (request.headers.has('content-length') || request.body === null || !requestParser) return;
+      setRequestParser((incoming) => requestParser(countedBody(incoming, maxBodyBytes, fetchAPI)));
     },
   };
+}
+
+/** The same request with a body that fails once more than `max` bytes have arrived. */
+function countedBody(
+  request: Request,
+  max: number,
+  fetchAPI: { readonly Request: typeof Request; readonly TransformStream: typeof TransformStream },
+): Request {
+  let received = 0;
+  // A native stream cannot pipe into the ponyfill's TransformStream (graphql-yoga#4583).
+  const Transform = request.body instanceof ReadableStream ? TransformStream : fetchAPI.TransformStream;
+  const counted = request.body?.pipeThrough(
+    new Transform<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        received += chunk.byteLength;
+        if (received > max) controller.error(bodyTooLarge(max));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  const init: RequestInit & { duplex: 'half' } = {
+    method: request.method,
+    headers: request.headers,
+    signal: request.signal,
+    body: counted ?? null,
+    duplex: 'half',
+  };
+  return new fetchAPI.Request(request.url, init);
 }
 
 /** Gives Yoga's bare 415 and its CSRF 403 a coded JSON body with advice. */
@@ -68,14 +103,14 @@ function useCodedStatuses(): Plugin {
  * query limits (document size, root fields, sessions asked for), the coded body-size refusal,
  * CSRF prevention (Yoga's plugin; our key headers also count as the custom header),
  * introspection when switched off, and coded errors for requests Yoga refuses with a bare
- * status (415, 403). The body limit itself is Yoga's `maxRequestBodySize` option.
+ * status (415, 403).
  */
 export function requestGuards(config: GatewayConfig): Plugin[] {
   const { limits } = config;
   const plugins: Plugin[] = [
     ...armorLimits(limits),
     useQueryLimits(limits),
-    useCodedBodyLimit(limits.maxBodyBytes),
+    useBodyLimit(limits.maxBodyBytes),
     useCodedStatuses(),
   ];
   if (!config.introspection) {

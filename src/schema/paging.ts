@@ -74,10 +74,9 @@ export class LazyEdge<N, I = unknown> {
 }
 
 /**
- * pageInfo whose cursors are read from the edges on demand. A class rather than an object
- * literal with getters on purpose: V8 (Node 20) allocates a literal's accessor pair in old
- * space, and that old object kept every request's page alive through each young-generation GC
- * (about 2.5 MB promoted per scavenge under load; see the Performance section of the README).
+ * pageInfo whose cursors are read from the edges on demand. A class, not an object literal with
+ * getters: V8 allocates a literal's accessor pair in old space, which kept every page alive
+ * through young-generation GCs (docs/performance.md, "Lazy cursors").
  */
 class LazyPageInfo<N, I> {
   constructor(
