@@ -37,7 +37,7 @@ const START_FLAGS = manifest.scripts.start
   .filter((word) => word.startsWith('--'))
   .join(' ');
 const NODE_FLAGS = process.env.BENCH_NODE_FLAGS ?? START_FLAGS;
-// The production configuration (README): one worker per core. `gateway1` is the same with
+// The production configuration (README, Production): one worker per core. `gateway1` is the same with
 // one process, the figure to compare with the floor process for process.
 const WORKERS = process.env.BENCH_WORKERS ?? 'auto';
 const startGateway = (workers: string) =>

@@ -1,10 +1,9 @@
 // Builds dist/main.js for `npm start`: one minified ES module holding our code and its
-// dependencies, run by plain Node (no TypeScript loader and its worker thread in production).
-// Bundled, the process holds one compact source instead of a few hundred module files: 14 MB
-// less resident memory at idle, the same speed (README, Performance). No `keepNames`: it
-// renames every closure as it is created and cost 15-20% of throughput. The source map is
-// written beside it for `--enable-source-maps`. `node scripts/build.mjs ENTRY OUTFILE` bundles
-// another entry point the same way (the benchmark's pipeline target).
+// dependencies, run by plain Node (no TypeScript loader and its worker thread in production):
+// one compact source instead of a few hundred module files (docs/performance.md, "Bundling").
+// No `keepNames`: it renames every closure as it is created, which costs throughput. The source
+// map is written beside it for `--enable-source-maps`. `node scripts/build.mjs ENTRY OUTFILE`
+// bundles another entry point the same way (an older commit's, for `npm run bench:ab`).
 import { build } from 'esbuild';
 
 const [entry = 'src/main.ts', outfile = 'dist/main.js'] = process.argv.slice(2);
