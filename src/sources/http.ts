@@ -173,29 +173,38 @@ function pause(ms: number, signal: CancelSignal): Promise<void> {
   });
 }
 
-/** What a shared call's entry points to once its answer has been handed out. */
-const SETTLED: Promise<HttpAnswer> = Promise.resolve({ status: 0, body: undefined });
-
-interface SharedCall {
-  promise: Promise<HttpAnswer>;
+interface SharedCall<T> {
+  /** Null once settled, so the map's entry no longer holds the decoded answer. */
+  promise: Promise<T> | null;
   waiters: number;
   readonly controller: CallCancel;
 }
 
+/**
+ * How one kind of answer is decoded (checked at the boundary and mapped). Identical GETs in
+ * flight to the same upstream for the same credential through the same decoder share one call
+ * and one decoding, so a page that twenty requests wait for is parsed once.
+ */
+export class Decoder<T> {
+  /** Shared calls in flight by credential digest and target. */
+  readonly inFlight = new Map<string, SharedCall<T>>();
+  constructor(readonly decode: (answer: HttpAnswer) => T) {}
+}
+
 /** Waits for a shared call; this client's abort leaves it, and the last one to leave cancels it. */
-function waitFor(shared: SharedCall, signal: CancelSignal): Promise<HttpAnswer> {
+function waitFor<T>(shared: SharedCall<T>, promise: Promise<T>, signal: CancelSignal): Promise<T> {
   shared.waiters += 1;
-  return new Promise<HttpAnswer>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     const leave = () => {
       shared.waiters -= 1;
       if (shared.waiters === 0) shared.controller.abort();
       reject(new RequestAbortedError());
     };
     signal.addEventListener('abort', leave, { once: true });
-    shared.promise.then(
-      (answer) => {
+    promise.then(
+      (value) => {
         signal.removeEventListener('abort', leave);
-        resolve(answer);
+        resolve(value);
       },
       (error: unknown) => {
         signal.removeEventListener('abort', leave);
@@ -204,6 +213,8 @@ function waitFor(shared: SharedCall, signal: CancelSignal): Promise<HttpAnswer> 
     );
   });
 }
+
+let nextHttpId = 0;
 
 /** Statuses worth another try for a GET: the upstream may answer differently in a moment. */
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -222,7 +233,8 @@ export class UpstreamHttp {
   private readonly prefix: string;
   private readonly options: UpstreamHttpOptions;
   private readonly retryBudget: RetryBudget;
-  private readonly inFlight = new Map<string, SharedCall>();
+  /** Tells this upstream's calls apart from another's in a decoder's shared calls. */
+  private readonly id = nextHttpId++;
 
   constructor(options: UpstreamHttpOptions) {
     const url = new URL(options.baseUrl);
@@ -243,32 +255,36 @@ export class UpstreamHttp {
   }
 
   /**
-   * Sends one request (with retries where allowed) and returns the parsed 2xx answer.
-   * @throws UpstreamError for non-2xx statuses, timeouts, network failures, non-JSON bodies and an open circuit
+   * Sends one request (with retries where allowed) and returns its 2xx answer as `decoder` makes it.
+   * @throws UpstreamError for non-2xx statuses, timeouts, network failures, non-JSON bodies, an
+   * open circuit, and whatever the decoder throws (an answer that does not match the API)
    * @throws RequestAbortedError when the caller's signal aborts
    */
-  async send(call: CallContext, request: HttpRequest): Promise<HttpAnswer> {
+  async send<T>(call: CallContext, request: HttpRequest, decoder: Decoder<T>): Promise<T> {
     if (call.signal.aborted) throw new RequestAbortedError();
     // The path and query as sent, once per call (the coalescing key holds it too).
     const target = request.path + queryString(request.query);
-    if (request.method !== 'GET' || !this.options.coalesce) return this.sendOnce(call, request, target);
-    // Identical GETs in flight for the same credential share one call (keyed by a hash of the
-    // key, never the key itself); the call is aborted only when every waiting client has gone.
-    const key = `${call.credential} ${target}`;
-    let shared = this.inFlight.get(key);
-    if (!shared) {
-      const controller = new CallCancel();
-      const entry: SharedCall = { waiters: 0, controller, promise: SETTLED };
-      entry.promise = this.sendOnce({ ...call, signal: controller }, request, target).finally(() => {
-        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+    if (request.method !== 'GET' || !this.options.coalesce) {
+      return decoder.decode(await this.sendOnce(call, request, target));
+    }
+    // Keyed by a hash of the key, never the key itself; the call is aborted only when every
+    // waiting client has gone.
+    const key = `${this.id} ${call.credential} ${target}`;
+    const known = decoder.inFlight.get(key);
+    if (known?.promise) return waitFor(known, known.promise, call.signal);
+    const controller = new CallCancel();
+    const entry: SharedCall<T> = { waiters: 0, controller, promise: null };
+    const promise = this.sendOnce({ ...call, signal: controller }, request, target)
+      .then(decoder.decode)
+      .finally(() => {
+        if (decoder.inFlight.get(key) === entry) decoder.inFlight.delete(key);
         // V8 keeps a value deleted from a long-lived Map alive until the next full GC, which
         // promoted every answer; test/retention.test.ts fails without this line.
-        entry.promise = SETTLED;
+        entry.promise = null;
       });
-      this.inFlight.set(key, entry);
-      shared = entry;
-    }
-    return waitFor(shared, call.signal);
+    entry.promise = promise;
+    decoder.inFlight.set(key, entry);
+    return waitFor(entry, promise, call.signal);
   }
 
   private async sendOnce(call: CallContext, request: HttpRequest, target: string): Promise<HttpAnswer> {

@@ -4,55 +4,102 @@
  * double until the year 2255. `Date` keeps milliseconds only, hence this file.
  */
 
-/** An RFC 3339 date-time: date, time, 1-9 fraction digits, then `Z` or a `±hh:mm` offset. */
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+/** `0`..`9` as a number, anything else as -1. */
+function digit(text: string, at: number): number {
+  const code = text.charCodeAt(at) - 48;
+  return code >= 0 && code <= 9 ? code : -1;
+}
 
-/** 400 Gregorian years, in milliseconds: the calendar repeats after them. */
-const FOUR_CENTURIES_MS = 146_097 * 86_400_000;
+/** The number written by the two digits at `at`, or -1 when one of them is not a digit. */
+function twoDigits(text: string, at: number): number {
+  const high = text.charCodeAt(at) - 48;
+  const low = text.charCodeAt(at + 1) - 48;
+  return high >= 0 && high <= 9 && low >= 0 && low <= 9 ? high * 10 + low : -1;
+}
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
 /**
  * Epoch microseconds of an RFC 3339 date-time (`2026-11-20T13:51:01.038387Z`, `...+02:00`);
  * digits past the sixth are dropped. NaN when the text is not one: the wrong shape, a date
  * that does not exist (Feb 30), an hour past 23, a leap second, an offset past 23:59.
- * `Date` keeps milliseconds only, so the fraction is added here.
+ * One pass over the characters, without a regular expression's match arrays: every request
+ * reads ~160 of them per Everruns page (docs/performance.md, "Microsecond timestamps").
  */
 export function rfc3339ToMicros(text: string): number {
-  const match = RFC3339.exec(text);
-  if (match === null) return Number.NaN;
-  const [, yearText, monthText, dayText, hourText, minuteText, secondText, fraction, sign, offsetHours, offsetMinutes] =
-    match;
-  const year = Number(yearText);
-  const month = Number(monthText);
-  const day = Number(dayText);
-  const hour = Number(hourText);
-  const minute = Number(minuteText);
-  const second = Number(secondText);
-  const zoneHours = Number(offsetHours ?? 0);
-  const zoneMinutes = Number(offsetMinutes ?? 0);
+  const length = text.length;
+  if (length < 20) return Number.NaN;
+  // Two digits at a time, without a digit loop.
+  const century = twoDigits(text, 0);
+  const yearOfCentury = twoDigits(text, 2);
+  const year = century * 100 + yearOfCentury;
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  const t = text.charCodeAt(10);
   if (
+    century < 0 ||
+    yearOfCentury < 0 ||
+    text.charCodeAt(4) !== 45 /* - */ ||
     month < 1 ||
     month > 12 ||
+    text.charCodeAt(7) !== 45 ||
     day < 1 ||
     day > daysInMonth(year, month) ||
+    (t !== 84 /* T */ && t !== 116) /* t */ ||
+    hour < 0 ||
     hour > 23 ||
+    text.charCodeAt(13) !== 58 /* : */ ||
+    minute < 0 ||
     minute > 59 ||
-    second > 59 ||
-    zoneHours > 23 ||
-    zoneMinutes > 59
+    text.charCodeAt(16) !== 58 ||
+    second < 0 ||
+    second > 59
   ) {
     return Number.NaN;
   }
-  // Date.UTC reads years 0-99 as 1900-1999; the Gregorian calendar repeats every 400 years.
-  const ms = Date.UTC(year + 400, month - 1, day, hour, minute, second) - FOUR_CENTURIES_MS;
-  const offsetMs = (sign === '-' ? -1 : 1) * (zoneHours * 60 + zoneMinutes) * 60_000;
-  return (ms - offsetMs) * 1000 + Number((fraction ?? '').padEnd(6, '0').slice(0, 6));
+  let at = 19;
+  let fraction = 0;
+  if (text.charCodeAt(at) === 46 /* . */) {
+    const first = at + 1;
+    at = first;
+    for (let d = digit(text, at); d >= 0; d = digit(text, ++at)) if (at - first < 6) fraction = fraction * 10 + d;
+    const count = at - first;
+    if (count < 1 || count > 9) return Number.NaN;
+    for (let i = count; i < 6; i++) fraction *= 10;
+  }
+  const zone = text.charCodeAt(at);
+  let offsetMinutes = 0;
+  if (zone === 90 /* Z */ || zone === 122 /* z */) {
+    if (at + 1 !== length) return Number.NaN;
+  } else if (zone === 43 /* + */ || zone === 45 /* - */) {
+    const hours = twoDigits(text, at + 1);
+    const minutes = twoDigits(text, at + 4);
+    if (at + 6 !== length || hours < 0 || hours > 23 || text.charCodeAt(at + 3) !== 58 || minutes < 0 || minutes > 59) {
+      return Number.NaN;
+    }
+    offsetMinutes = (zone === 43 ? 1 : -1) * (hours * 60 + minutes);
+  } else {
+    return Number.NaN;
+  }
+  const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + (minute - offsetMinutes) * 60 + second;
+  return seconds * 1_000_000 + fraction;
 }
-
 /** True when `text` is an RFC 3339 date-time with a time zone (see `rfc3339ToMicros`). */
 export function isRfc3339(text: string): boolean {
   return !Number.isNaN(rfc3339ToMicros(text));
@@ -63,10 +110,12 @@ export function isRfc3339(text: string): boolean {
  * Upstream strings already in UTC are returned as they are (the common case costs nothing).
  */
 export function toUtcText(text: string): string {
-  if (text.endsWith('Z')) return text;
+  if (text.charCodeAt(text.length - 1) === 90 /* Z */) return text;
   const micros = rfc3339ToMicros(text);
   if (Number.isNaN(micros)) return text;
-  return microsToText(micros, RFC3339.exec(text)?.[7]?.length ?? 0);
+  let digits = 0;
+  if (text.charCodeAt(19) === 46 /* . */) while (digit(text, 20 + digits) >= 0) digits += 1;
+  return microsToText(micros, digits);
 }
 
 /** Formats epoch microseconds as RFC 3339 UTC with `digits` fraction digits (0-6). */

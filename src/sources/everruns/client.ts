@@ -1,5 +1,5 @@
 import { type SourceId, UpstreamError } from '../errors.js';
-import type { CallContext, UpstreamHttp } from '../http.js';
+import { type CallContext, Decoder, type UpstreamHttp } from '../http.js';
 import { parseAnswer, parseItems } from '../parse.js';
 import { everrunsCancelPayload, everrunsSessionListPayload, everrunsSessionPayload } from './payload.js';
 import { type EverrunsSessionRecord, toEverrunsSession } from './to-session.js';
@@ -63,66 +63,68 @@ export interface EverrunsClient {
 export function createEverrunsClient(http: UpstreamHttp): EverrunsClient {
   const source = EVERRUNS;
   const sessionPath = (id: string) => `/v1/sessions/${encodeURIComponent(id)}`;
+  const session = new Decoder((answer) => toEverrunsSession(parseAnswer(source, everrunsSessionPayload, answer.body)));
+  const list = new Decoder((answer): EverrunsListPage => {
+    const page = parseAnswer(source, everrunsSessionListPayload, answer.body);
+    const { items, invalid } = parseItems(source, page.data, everrunsSessionPayload);
+    return {
+      sessions: items.map(toEverrunsSession),
+      invalidItems: invalid,
+      received: page.data.length,
+      total: page.total,
+      offset: page.offset,
+    };
+  });
+  const cancel = new Decoder((answer): EverrunsCancelResult => {
+    const parsed = parseAnswer(source, everrunsCancelPayload, answer.body);
+    return { status: parsed.status, message: parsed.message ?? null };
+  });
+  const nothing = new Decoder((): void => undefined);
   return {
-    async listSessions(call, params) {
-      const answer = await http.send(call, {
-        method: 'GET',
-        route: 'GET /v1/sessions',
-        path: '/v1/sessions',
-        query: { agent_id: params.agentId ?? undefined, offset: params.offset, limit: params.limit },
-      });
-      const page = parseAnswer(source, everrunsSessionListPayload, answer.body);
-      const { items, invalid } = parseItems(source, page.data, everrunsSessionPayload);
-      return {
-        sessions: items.map(toEverrunsSession),
-        invalidItems: invalid,
-        received: page.data.length,
-        total: page.total,
-        offset: page.offset,
-      };
+    listSessions(call, params) {
+      const query = { agent_id: params.agentId ?? undefined, offset: params.offset, limit: params.limit };
+      return http.send(call, { method: 'GET', route: 'GET /v1/sessions', path: '/v1/sessions', query }, list);
     },
 
     async getSession(call, sessionId) {
       try {
-        const answer = await http.send(call, {
-          method: 'GET',
-          route: 'GET /v1/sessions/:id',
-          path: sessionPath(sessionId),
-        });
-        return toEverrunsSession(parseAnswer(source, everrunsSessionPayload, answer.body));
+        return await http.send(
+          call,
+          { method: 'GET', route: 'GET /v1/sessions/:id', path: sessionPath(sessionId) },
+          session,
+        );
       } catch (error) {
         if (error instanceof UpstreamError && error.code === 'NOT_FOUND') return null;
         throw error;
       }
     },
 
-    async createSession(call, body) {
-      const answer = await http.send(call, { method: 'POST', route: 'POST /v1/sessions', path: '/v1/sessions', body });
-      return toEverrunsSession(parseAnswer(source, everrunsSessionPayload, answer.body));
+    createSession(call, body) {
+      return http.send(call, { method: 'POST', route: 'POST /v1/sessions', path: '/v1/sessions', body }, session);
     },
 
-    async updateSession(call, sessionId, body) {
-      const answer = await http.send(call, {
-        method: 'PATCH',
-        route: 'PATCH /v1/sessions/:id',
-        path: sessionPath(sessionId),
-        body,
-      });
-      return toEverrunsSession(parseAnswer(source, everrunsSessionPayload, answer.body));
+    updateSession(call, sessionId, body) {
+      return http.send(
+        call,
+        { method: 'PATCH', route: 'PATCH /v1/sessions/:id', path: sessionPath(sessionId), body },
+        session,
+      );
     },
 
-    async deleteSession(call, sessionId) {
-      await http.send(call, { method: 'DELETE', route: 'DELETE /v1/sessions/:id', path: sessionPath(sessionId) });
+    deleteSession(call, sessionId) {
+      return http.send(
+        call,
+        { method: 'DELETE', route: 'DELETE /v1/sessions/:id', path: sessionPath(sessionId) },
+        nothing,
+      );
     },
 
-    async cancelSession(call, sessionId) {
-      const answer = await http.send(call, {
-        method: 'POST',
-        route: 'POST /v1/sessions/:id/cancel',
-        path: `${sessionPath(sessionId)}/cancel`,
-      });
-      const parsed = parseAnswer(source, everrunsCancelPayload, answer.body);
-      return { status: parsed.status, message: parsed.message ?? null };
+    cancelSession(call, sessionId) {
+      return http.send(
+        call,
+        { method: 'POST', route: 'POST /v1/sessions/:id/cancel', path: `${sessionPath(sessionId)}/cancel` },
+        cancel,
+      );
     },
   };
 }

@@ -1,5 +1,5 @@
 import { type SourceId, UpstreamError } from '../errors.js';
-import type { CallContext, UpstreamHttp } from '../http.js';
+import { type CallContext, Decoder, type UpstreamHttp } from '../http.js';
 import { parseAnswer, parseItems } from '../parse.js';
 import { factorySessionListPayload, factorySessionPayload } from './payload.js';
 import { type FactorySessionRecord, toFactorySession } from './to-session.js';
@@ -42,50 +42,51 @@ export const FACTORY: SourceId = { name: 'FACTORY', label: 'Factory' };
 /** Creates the Factory client over a shared HTTP layer. Keys are passed per call. */
 export function createFactoryClient(http: UpstreamHttp): FactoryClient {
   const source = FACTORY;
+  const session = new Decoder((answer) => toFactorySession(parseAnswer(source, factorySessionPayload, answer.body)));
+  const list = new Decoder((answer): FactoryListPage => {
+    const page = parseAnswer(source, factorySessionListPayload, answer.body);
+    const { items, invalid } = parseItems(source, page.sessions, factorySessionPayload);
+    return {
+      sessions: items.map(toFactorySession),
+      invalidItems: invalid,
+      hasMore: page.pagination.hasMore,
+      nextCursor: page.pagination.hasMore ? page.pagination.nextCursor : null,
+    };
+  });
   return {
-    async listSessions(call, params) {
-      const answer = await http.send(call, {
-        method: 'GET',
-        route: 'GET /api/v0/sessions',
-        path: '/api/v0/sessions',
-        query: {
-          limit: String(params.limit),
-          cursor: params.cursor ?? undefined,
-          computerId: params.computerId ?? undefined,
+    listSessions(call, params) {
+      return http.send(
+        call,
+        {
+          method: 'GET',
+          route: 'GET /api/v0/sessions',
+          path: '/api/v0/sessions',
+          query: {
+            limit: String(params.limit),
+            cursor: params.cursor ?? undefined,
+            computerId: params.computerId ?? undefined,
+          },
         },
-      });
-      const page = parseAnswer(source, factorySessionListPayload, answer.body);
-      const { items, invalid } = parseItems(source, page.sessions, factorySessionPayload);
-      return {
-        sessions: items.map(toFactorySession),
-        invalidItems: invalid,
-        hasMore: page.pagination.hasMore,
-        nextCursor: page.pagination.hasMore ? page.pagination.nextCursor : null,
-      };
+        list,
+      );
     },
 
     async getSession(call, sessionId) {
       try {
-        const answer = await http.send(call, {
-          method: 'GET',
-          route: 'GET /api/v0/sessions/:id',
-          path: `/api/v0/sessions/${encodeURIComponent(sessionId)}`,
-        });
-        return toFactorySession(parseAnswer(source, factorySessionPayload, answer.body));
+        const path = `/api/v0/sessions/${encodeURIComponent(sessionId)}`;
+        return await http.send(call, { method: 'GET', route: 'GET /api/v0/sessions/:id', path }, session);
       } catch (error) {
         if (error instanceof UpstreamError && error.code === 'NOT_FOUND') return null;
         throw error;
       }
     },
 
-    async createSession(call, body) {
-      const answer = await http.send(call, {
-        method: 'POST',
-        route: 'POST /api/v0/sessions',
-        path: '/api/v0/sessions',
-        body,
-      });
-      return toFactorySession(parseAnswer(source, factorySessionPayload, answer.body));
+    createSession(call, body) {
+      return http.send(
+        call,
+        { method: 'POST', route: 'POST /api/v0/sessions', path: '/api/v0/sessions', body },
+        session,
+      );
     },
   };
 }

@@ -1,18 +1,18 @@
 import type { SessionRecord, TokenUsageShape } from '../session.js';
 import type { FactorySessionPayload, FactorySessionSettingsPayload } from './payload.js';
 
-/** A Factory session as the gateway holds it: upstream words verbatim, times in epoch ms. */
+/** A Factory session as the gateway holds it: upstream words verbatim, times as UTC text. */
 export interface FactorySessionRecord extends SessionRecord {
   readonly kind: 'FACTORY';
   readonly sourceId: string;
   readonly title: string | null;
   readonly upstreamStatus: string;
   readonly messageCount: number;
-  /** Epoch milliseconds, as Factory sends them. */
-  readonly createdAt: number;
-  readonly updatedAt: number;
+  /** UTC RFC 3339 text of Factory's epoch milliseconds. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
   /** `completedAt`. */
-  readonly finishedAt: number | null;
+  readonly finishedAt: string | null;
   /** Epoch microseconds of `createdAt`, the merged feed's ordering axis. */
   readonly createdAtMicros: number;
   readonly computerId: string | null;
@@ -33,9 +33,10 @@ export function toFactorySession(payload: FactorySessionPayload): FactorySession
     title: payload.title ?? null,
     upstreamStatus: payload.status,
     messageCount: payload.messageCount,
-    createdAt: payload.createdAt,
-    updatedAt: payload.updatedAt,
-    finishedAt: payload.completedAt ?? null,
+    // Formatted here, once per upstream answer however many coalesced requests read it.
+    createdAt: new Date(payload.createdAt).toISOString(),
+    updatedAt: new Date(payload.updatedAt).toISOString(),
+    finishedAt: payload.completedAt == null ? null : new Date(payload.completedAt).toISOString(),
     createdAtMicros: payload.createdAt * 1000,
     computerId: payload.computerId ?? null,
     settings: payload.sessionSettings ?? null,
