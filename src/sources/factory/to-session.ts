@@ -25,23 +25,58 @@ export interface FactorySessionRecord extends SessionRecord {
   readonly tokenUsage: TokenUsageShape | null;
 }
 
+/**
+ * A Factory record whose times are formatted on first read and kept: a page's records are shared
+ * by the requests that waited for it, and a list selects only some of its three times.
+ */
+class FactorySession implements FactorySessionRecord {
+  readonly kind = 'FACTORY';
+  readonly sourceId: string;
+  readonly title: string | null;
+  readonly upstreamStatus: string;
+  readonly messageCount: number;
+  readonly createdAtMicros: number;
+  readonly computerId: string | null;
+  readonly settings: FactorySessionSettingsPayload | null;
+  readonly tags: readonly string[];
+  readonly model: string | null;
+  readonly tokenUsage: TokenUsageShape | null;
+  private created: string | null = null;
+  private updated: string | null = null;
+  private finished: string | null = null;
+
+  constructor(private readonly payload: FactorySessionPayload) {
+    this.sourceId = payload.sessionId;
+    this.title = payload.title ?? null;
+    this.upstreamStatus = payload.status;
+    this.messageCount = payload.messageCount;
+    this.createdAtMicros = payload.createdAt * 1000;
+    this.computerId = payload.computerId ?? null;
+    this.settings = payload.sessionSettings ?? null;
+    this.tags = payload.sessionSettings?.tags?.map((tag) => tag.name) ?? [];
+    this.model = payload.sessionSettings?.model ?? null;
+    this.tokenUsage = payload.sessionSettings?.tokenUsage ?? null;
+  }
+
+  get createdAt(): string {
+    this.created ??= new Date(this.payload.createdAt).toISOString();
+    return this.created;
+  }
+
+  get updatedAt(): string {
+    this.updated ??= new Date(this.payload.updatedAt).toISOString();
+    return this.updated;
+  }
+
+  get finishedAt(): string | null {
+    const completedAt = this.payload.completedAt;
+    if (completedAt == null) return null;
+    this.finished ??= new Date(completedAt).toISOString();
+    return this.finished;
+  }
+}
+
 /** Maps a validated Factory payload to the gateway's record. */
 export function toFactorySession(payload: FactorySessionPayload): FactorySessionRecord {
-  return {
-    kind: 'FACTORY',
-    sourceId: payload.sessionId,
-    title: payload.title ?? null,
-    upstreamStatus: payload.status,
-    messageCount: payload.messageCount,
-    // Formatted here, once per upstream answer however many coalesced requests read it.
-    createdAt: new Date(payload.createdAt).toISOString(),
-    updatedAt: new Date(payload.updatedAt).toISOString(),
-    finishedAt: payload.completedAt == null ? null : new Date(payload.completedAt).toISOString(),
-    createdAtMicros: payload.createdAt * 1000,
-    computerId: payload.computerId ?? null,
-    settings: payload.sessionSettings ?? null,
-    tags: payload.sessionSettings?.tags?.map((tag) => tag.name) ?? [],
-    model: payload.sessionSettings?.model ?? null,
-    tokenUsage: payload.sessionSettings?.tokenUsage ?? null,
-  };
+  return new FactorySession(payload);
 }
