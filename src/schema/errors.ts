@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { GraphQLContext } from '../context.js';
 import { RequestAbortedError, type SourceId, UpstreamError } from '../sources/errors.js';
 import { builder } from './builder.js';
+import { sourceNames } from './source-docs.js';
 
 /** The `extensions.code` a client will see for an error from either executor (before masking). */
 export function errorCode(error: unknown): string {
@@ -184,7 +185,7 @@ builder.objectType(UpstreamError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof UpstreamError,
   fields: (t) => ({
-    source: t.string({ description: '`FACTORY` or `EVERRUNS`.', resolve: (e) => e.source }),
+    source: t.string({ description: `${sourceNames()}.`, resolve: (e) => e.source }),
     code: t.string({
       description:
         'The same codes as `extensions.code`: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, UPSTREAM_UNAVAILABLE, ...',

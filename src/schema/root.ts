@@ -1,7 +1,8 @@
 import { builder } from './builder.js';
+import { sourceLabels } from './source-docs.js';
 
 /** The query root. */
-export const Query = builder.queryType({ description: 'Agent sessions of Factory and Everruns in one graph.' });
+export const Query = builder.queryType({ description: `Agent sessions of ${sourceLabels(' and ')} in one graph.` });
 
 /** The mutation root. */
 export const Mutation = builder.mutationType({

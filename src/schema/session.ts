@@ -8,6 +8,14 @@ import { builder } from './builder.js';
 import { badInput, reportPartialFailure } from './errors.js';
 import { admits, type FeedFilter, filterDigest, gatewayKeeps } from './feed.js';
 import { decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
+import {
+  countingSources,
+  fieldOrigins,
+  filterFieldOwners,
+  sessionTypeFragments,
+  sourceLabels,
+  stateWords,
+} from './source-docs.js';
 import { sourceRequest } from './source-request.js';
 
 export type { TokenUsageShape };
@@ -23,10 +31,10 @@ export const SessionState = builder.enumType('SessionState', {
   description:
     'The normalised state of a session. `upstreamStatus` keeps the upstream word verbatim; words this gateway does not know map to UNKNOWN.',
   values: {
-    PENDING: { description: 'Created, no turn has run yet (Factory `pending`, Everruns `started`).' },
-    RUNNING: { description: 'A turn is running (Factory `running`, Everruns `active`, `waiting_for_tool_results`).' },
-    IDLE: { description: 'Waiting for input (`idle` on both).' },
-    PAUSED: { description: 'Paused (Everruns `paused`).' },
+    PENDING: { description: `Created, no turn has run yet (${stateWords('PENDING')}).` },
+    RUNNING: { description: `A turn is running (${stateWords('RUNNING')}).` },
+    IDLE: { description: `Waiting for input (${stateWords('IDLE')}).` },
+    PAUSED: { description: `Paused (${stateWords('PAUSED')}).` },
     UNKNOWN: { description: 'A status word this gateway does not know; read `upstreamStatus`.' },
   } as const,
 });
@@ -79,8 +87,7 @@ export const TokenUsage = builder.objectRef<TokenUsageShape>('TokenUsage').imple
 });
 
 export const Session = builder.interfaceRef<SessionRecord>('Session').implement({
-  description:
-    'An agent session on either platform. Query `... on FactorySession` or `... on EverrunsSession` for the rest.',
+  description: `An agent session on ${allSources().length === 2 ? 'either' : 'any'} platform. Query ${sessionTypeFragments()} for the rest.`,
   interfaces: [builder.nodeInterfaceRef()],
   resolveType: typenameOf,
   fields: (t) => ({
@@ -97,26 +104,25 @@ export const Session = builder.interfaceRef<SessionRecord>('Session').implement(
     finishedAt: t.expose('finishedAt', {
       type: 'DateTime',
       nullable: true,
-      description: 'When the session finished (Factory `completedAt`, Everruns `finished_at`).',
+      description: `When the session finished (${fieldOrigins('finishedAt')}).`,
     }),
     tags: t.exposeStringList('tags', {
-      description: 'Tag names (Factory `sessionSettings.tags[].name`, Everruns `tags`); empty when none.',
+      description: `Tag names (${fieldOrigins('tags')}); empty when none.`,
     }),
     model: t.exposeString('model', {
       nullable: true,
-      description: 'The model (Factory `sessionSettings.model`, Everruns `model_id`).',
+      description: `The model (${fieldOrigins('model')}).`,
     }),
     tokenUsage: t.expose('tokenUsage', {
       type: TokenUsage,
       nullable: true,
-      description: 'Normalised token counts (Factory `sessionSettings.tokenUsage`, Everruns `usage`).',
+      description: `Normalised token counts (${fieldOrigins('tokenUsage')}).`,
     }),
   }),
 });
 
 const SessionFilter = builder.inputType('SessionFilter', {
-  description:
-    'Narrows the merged feed. Fields combine with AND. A field only one source has (computerId: Factory, agentId: Everruns) limits the feed to that source.',
+  description: `Narrows the merged feed. Fields combine with AND. A field only one source has (${filterFieldOwners()}) limits the feed to that source.`,
   fields: (t) => ({
     sources: t.field({ type: [SessionSource], required: false, description: 'Only these sources (default: all).' }),
     states: t.field({ type: [SessionState], required: false, description: 'Only sessions in these states.' }),
@@ -153,6 +159,8 @@ interface SessionConnectionShape {
   readonly unavailableSources: readonly SourceName[];
 }
 
+const counting = countingSources();
+
 export const SessionConnection = builder.connectionObject<typeof Session, SessionConnectionShape>(
   {
     type: Session,
@@ -161,8 +169,7 @@ export const SessionConnection = builder.connectionObject<typeof Session, Sessio
     fields: (t) => ({
       totalCount: t.int({
         nullable: true,
-        description:
-          'Sessions in the whole feed, when it can be exact: only for a feed of Everruns alone without states/createdAfter/createdBefore (Factory has no count). Null otherwise.',
+        description: `Sessions in the whole feed, when it can be exact: only for a feed of ${counting.counted} alone without states/createdAfter/createdBefore (${counting.uncounted}). Null otherwise.`,
         resolve: (parent) => parent.totalCount,
       }),
       unavailableSources: t.field({
@@ -228,8 +235,7 @@ builder.queryField('sessions', (t) =>
   t.field({
     type: SessionConnection,
     nullable: true,
-    description:
-      'Sessions of both sources in one feed, newest first (ties: Factory before Everruns, then each source’s own order). Pages forward. When one source fails, the page holds the others’ sessions, `unavailableSources` names it and `errors` has its coded error; the cursor keeps its place, so its sessions come once it recovers. Null only when every source failed.',
+    description: `Sessions of both sources in one feed, newest first (ties: ${sourceLabels(' before ')}, then each source’s own order). Pages forward. When one source fails, the page holds the others’ sessions, \`unavailableSources\` names it and \`errors\` has its coded error; the cursor keeps its place, so its sessions come once it recovers. Null only when every source failed.`,
     args: {
       first: t.arg.int({ description: 'Page size, 1-100 (default 20).' }),
       after: t.arg.string({ description: 'Cursor to continue after.' }),

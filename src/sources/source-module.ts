@@ -62,6 +62,8 @@ export interface FeedLane<P> {
   readonly filterField?: FeedFilterField;
   /** Reads up to `count` sessions after `from` (null: from the top), with the filters the upstream applies itself. */
   read(request: SourceRequest, filter: FeedFilter, from: P | null, count: number): Promise<LaneRead<P>>;
+  /** Whether reads return the upstream's count of the whole list (`LaneRead.total`). */
+  readonly countsTotal: boolean;
   /** A position as cursor JSON, and back (null when the JSON is not a position of this source). */
   encode(position: P): unknown;
   decode(json: unknown): P | null;
@@ -82,6 +84,13 @@ export interface SourceModule<P = unknown> extends SourceId {
   readonly keyHeader: string;
   /** The Authorization header value for a key. */
   authorization(apiKey: string): string;
+  /** The upstream fields behind the `Session` interface's mapped fields, for its descriptions. */
+  readonly fieldOrigins: {
+    readonly finishedAt: string;
+    readonly tags: string;
+    readonly model: string;
+    readonly tokenUsage: string;
+  };
   /** Upstream status words and the states they mean; any other word is UNKNOWN. */
   readonly states: Readonly<Record<string, SessionStateName>>;
   /** Whether an upstream id has this source's shape (others are refused before any call). */

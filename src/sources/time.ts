@@ -37,7 +37,7 @@ function daysFromCivil(year: number, month: number, day: number): number {
  * digits past the sixth are dropped. NaN when the text is not one: the wrong shape, a date
  * that does not exist (Feb 30), an hour past 23, a leap second, an offset past 23:59.
  * One pass over the characters, without a regular expression's match arrays: every request
- * reads ~160 of them per Everruns page (docs/performance.md, "Microsecond timestamps").
+ * reads ~160 of them per page of microsecond times (docs/performance.md, "Microsecond timestamps").
  */
 export function rfc3339ToMicros(text: string): number {
   const length = text.length;

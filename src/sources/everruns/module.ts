@@ -58,6 +58,7 @@ export const everrunsSource: SourceModule<EverrunsPosition> = {
   keyHeader: 'x-everruns-api-key',
   // Everruns takes API keys as `ApiKey evr_...` and session tokens as bearer tokens.
   authorization: (key) => (key.startsWith('evr_') ? `ApiKey ${key}` : `Bearer ${key}`),
+  fieldOrigins: { finishedAt: 'finished_at', tags: 'tags', model: 'model_id', tokenUsage: 'usage' },
   states: {
     started: 'PENDING',
     active: 'RUNNING',
@@ -76,6 +77,7 @@ export const everrunsSource: SourceModule<EverrunsPosition> = {
       check: (value) =>
         EVERRUNS_AGENT_ID.test(value) ? null : 'must be `agent_` followed by 32 lowercase hex digits.',
     },
+    countsTotal: true,
     read: (request, filter, from, count) =>
       readEverrunsForward(everrunsLister(request), from, count, filter.fields.get('agentId') ?? null),
     encode: (position) => ({ o: position.offset, t: position.key.micros, i: position.key.id }),

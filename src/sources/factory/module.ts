@@ -49,6 +49,12 @@ export const factorySource: SourceModule<FactoryPosition> = {
   env: { baseUrl: 'FACTORY_BASE_URL', apiKey: 'FACTORY_API_KEY' },
   keyHeader: 'x-factory-api-key',
   authorization: (key) => `Bearer ${key}`,
+  fieldOrigins: {
+    finishedAt: 'completedAt',
+    tags: 'sessionSettings.tags[].name',
+    model: 'sessionSettings.model',
+    tokenUsage: 'sessionSettings.tokenUsage',
+  },
   states: { pending: 'PENDING', running: 'RUNNING', idle: 'IDLE' },
   acceptsId: (id) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id),
   idShape: 'letters, digits, `-`, `_` or `.`, at most 128',
@@ -60,6 +66,7 @@ export const factorySource: SourceModule<FactoryPosition> = {
       description: 'Only Factory sessions on this computer.',
       check: (value) => (value.length === 0 || value.length > 256 ? 'must be 1-256 characters.' : null),
     },
+    countsTotal: false,
     read: (request, filter, from, count) =>
       readFactory(factoryLister(request), from, count, filter.fields.get('computerId') ?? null),
     encode: (position) => ({ c: position.cursor, n: position.consumed, t: position.key.micros, i: position.key.id }),
