@@ -67,3 +67,27 @@ export class SourceAccess {
     return { http: this.http, call };
   }
 }
+
+/**
+ * A source's typed client, one per upstream HTTP layer (made on first use), and `use`: the
+ * client and call context for one request's access.
+ */
+export function clientsOf<Client>(create: (http: UpstreamHttp) => Client) {
+  const clients = new WeakMap<UpstreamHttp, Client>();
+  const clientOf = (http: UpstreamHttp): Client => {
+    let client = clients.get(http);
+    if (client === undefined) {
+      client = create(http);
+      clients.set(http, client);
+    }
+    return client;
+  };
+  return {
+    clientOf,
+    /** @throws UpstreamError `SOURCE_NOT_CONFIGURED` or `UNAUTHENTICATED` */
+    use(access: SourceAccess): { readonly client: Client; readonly call: CallContext } {
+      const { http, call } = access.use();
+      return { client: clientOf(http), call };
+    },
+  };
+}

@@ -1,39 +1,19 @@
 import { z } from 'zod';
-import type { SourceAccess } from '../access.js';
-import type { CallContext, UpstreamHttp } from '../http.js';
+import { clientsOf } from '../access.js';
 import type { SourceModule, SourceRequest } from '../source-module.js';
-import {
-  createEverrunsClient,
-  EVERRUNS,
-  EVERRUNS_SESSION_ID,
-  type EverrunsClient,
-  type EverrunsListParams,
-} from './client.js';
+import { createEverrunsClient, EVERRUNS, EVERRUNS_SESSION_ID, type EverrunsListParams } from './client.js';
 import { type EverrunsPosition, readEverrunsForward } from './pager.js';
 
 /** Everruns agent ids: `agent_` + 32 lowercase hex digits. */
 export const EVERRUNS_AGENT_ID = /^agent_[0-9a-f]{32}$/;
 
-const clients = new WeakMap<UpstreamHttp, EverrunsClient>();
-
-/** The Everruns client over a gateway's Everruns HTTP layer (one per layer). */
-function clientOf(http: UpstreamHttp): EverrunsClient {
-  let client = clients.get(http);
-  if (!client) {
-    client = createEverrunsClient(http);
-    clients.set(http, client);
-  }
-  return client;
-}
+const clients = clientsOf(createEverrunsClient);
 
 /**
  * The Everruns client and call context for one request.
  * @throws UpstreamError `SOURCE_NOT_CONFIGURED` or `UNAUTHENTICATED`
  */
-export function useEverruns(access: SourceAccess): { readonly client: EverrunsClient; readonly call: CallContext } {
-  const { http, call } = access.use();
-  return { client: clientOf(http), call };
-}
+export const useEverruns = clients.use;
 
 /** Lists Everruns sessions through the request's loader, so the sessions prime it. */
 export function everrunsLister(request: SourceRequest) {
@@ -68,7 +48,7 @@ export const everrunsSource: SourceModule<EverrunsPosition> = {
   },
   acceptsId: (id) => EVERRUNS_SESSION_ID.test(id),
   idShape: '`session_` followed by 32 lowercase hex digits',
-  getSession: (http, call, id) => clientOf(http).getSession(call, id),
+  getSession: (http, call, id) => clients.clientOf(http).getSession(call, id),
   feed: {
     filterField: {
       name: 'agentId',

@@ -1,30 +1,16 @@
 import { z } from 'zod';
-import type { SourceAccess } from '../access.js';
-import type { CallContext, UpstreamHttp } from '../http.js';
+import { clientsOf } from '../access.js';
 import type { SourceModule, SourceRequest } from '../source-module.js';
-import { createFactoryClient, FACTORY, type FactoryClient, type FactoryListParams } from './client.js';
+import { createFactoryClient, FACTORY, type FactoryListParams } from './client.js';
 import { type FactoryPosition, readFactory } from './pager.js';
 
-const clients = new WeakMap<UpstreamHttp, FactoryClient>();
-
-/** The Factory client over a gateway's Factory HTTP layer (one per layer). */
-function clientOf(http: UpstreamHttp): FactoryClient {
-  let client = clients.get(http);
-  if (!client) {
-    client = createFactoryClient(http);
-    clients.set(http, client);
-  }
-  return client;
-}
+const clients = clientsOf(createFactoryClient);
 
 /**
  * The Factory client and call context for one request.
  * @throws UpstreamError `SOURCE_NOT_CONFIGURED` or `UNAUTHENTICATED`
  */
-export function useFactory(access: SourceAccess): { readonly client: FactoryClient; readonly call: CallContext } {
-  const { http, call } = access.use();
-  return { client: clientOf(http), call };
-}
+export const useFactory = clients.use;
 
 /** Lists Factory sessions through the request's loader, so the sessions prime it. */
 export function factoryLister(request: SourceRequest) {
@@ -58,7 +44,7 @@ export const factorySource: SourceModule<FactoryPosition> = {
   states: { pending: 'PENDING', running: 'RUNNING', idle: 'IDLE' },
   acceptsId: (id) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id),
   idShape: 'letters, digits, `-`, `_` or `.`, at most 128',
-  getSession: (http, call, id) => clientOf(http).getSession(call, id),
+  getSession: (http, call, id) => clients.clientOf(http).getSession(call, id),
   feed: {
     filterField: {
       name: 'computerId',

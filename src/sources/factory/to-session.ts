@@ -1,18 +1,17 @@
 import type { SessionRecord, TokenUsageShape } from '../session.js';
 import type { FactorySessionPayload, FactorySessionSettingsPayload } from './payload.js';
 
-/** A Factory session as the gateway holds it: upstream words verbatim, times as UTC text. */
-export interface FactorySessionRecord extends SessionRecord {
-  readonly kind: 'FACTORY';
+/**
+ * A Factory session as the gateway holds it: upstream words verbatim. Its times are formatted on
+ * first read and kept: a page's records are shared by the requests that waited for it, and a list
+ * selects only some of its three times.
+ */
+export class FactorySessionRecord implements SessionRecord {
+  readonly kind = 'FACTORY';
   readonly sourceId: string;
   readonly title: string | null;
   readonly upstreamStatus: string;
   readonly messageCount: number;
-  /** UTC RFC 3339 text of Factory's epoch milliseconds. */
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /** `completedAt`. */
-  readonly finishedAt: string | null;
   /** Epoch microseconds of `createdAt`, the merged feed's ordering axis. */
   readonly createdAtMicros: number;
   readonly computerId: string | null;
@@ -22,24 +21,6 @@ export interface FactorySessionRecord extends SessionRecord {
   /** `sessionSettings.model`. */
   readonly model: string | null;
   /** `sessionSettings.tokenUsage`. */
-  readonly tokenUsage: TokenUsageShape | null;
-}
-
-/**
- * A Factory record whose times are formatted on first read and kept: a page's records are shared
- * by the requests that waited for it, and a list selects only some of its three times.
- */
-class FactorySession implements FactorySessionRecord {
-  readonly kind = 'FACTORY';
-  readonly sourceId: string;
-  readonly title: string | null;
-  readonly upstreamStatus: string;
-  readonly messageCount: number;
-  readonly createdAtMicros: number;
-  readonly computerId: string | null;
-  readonly settings: FactorySessionSettingsPayload | null;
-  readonly tags: readonly string[];
-  readonly model: string | null;
   readonly tokenUsage: TokenUsageShape | null;
   private created: string | null = null;
   private updated: string | null = null;
@@ -68,6 +49,7 @@ class FactorySession implements FactorySessionRecord {
     return this.updated;
   }
 
+  /** `completedAt`. */
   get finishedAt(): string | null {
     const completedAt = this.payload.completedAt;
     if (completedAt == null) return null;
@@ -78,5 +60,5 @@ class FactorySession implements FactorySessionRecord {
 
 /** Maps a validated Factory payload to the gateway's record. */
 export function toFactorySession(payload: FactorySessionPayload): FactorySessionRecord {
-  return new FactorySession(payload);
+  return new FactorySessionRecord(payload);
 }
