@@ -1,3 +1,6 @@
+import { Activity } from './activity.js';
+import { ConversationBook } from './conversations.js';
+import { EventStore } from './events.js';
 import { everrunsEmulation } from './everruns.js';
 import { factoryEmulation } from './factory.js';
 import { Random } from './random.js';
@@ -5,8 +8,12 @@ import { type RunningUpstream, serveUpstream } from './server.js';
 import { Switchboard } from './switchboard.js';
 import { createWorld, DEMO_KEYS, type Tenant, type WorldOptions } from './world.js';
 
+export type { ConversationShape, EverrunsMessageJson, FactoryMessageJson } from './conversations.js';
+export { UNKNOWN_WORDS } from './conversations.js';
+export type { EventDraft, EventListener, EventQuery, EverrunsEventJson } from './events.js';
+export { EVERRUNS_EVENT_TYPES, EventStore } from './events.js';
 export type { FaultRule, RecordedRequest } from './switchboard.js';
-export type { Tenant } from './world.js';
+export type { ConversationLandmarks, Tenant } from './world.js';
 export { DEMO_KEYS } from './world.js';
 export { Switchboard };
 
@@ -22,25 +29,52 @@ export interface Emulator {
   readonly switchboard: Switchboard;
   /** The seeded tenants, by name (`acme`, `globex`). Tests read expectations from here. */
   readonly tenants: Map<string, Tenant>;
+  /**
+   * Everruns' event log of every session (seeded history plus what turns record), with live
+   * listeners: what `GET /v1/sessions/{id}/events` reads and `/sse` will stream.
+   */
+  readonly events: EventStore;
+  /** Stops the turns in progress and both servers. */
   close(): Promise<void>;
 }
 
 export interface EmulatorOptions extends WorldOptions {
   readonly factoryPort?: number;
   readonly everrunsPort?: number;
+  /** How long a simulated turn runs, in ms (default: 300-600, seeded). Tests set it short. */
+  readonly turnMs?: number;
+  /**
+   * Everruns deltas (`output.message.delta`) are live only, as on newer servers: never stored,
+   * so `/events` and replays leave them out. Default false: stored like any event (older servers).
+   */
+  readonly ephemeralDeltas?: boolean;
 }
 
 /** Starts the emulator of Factory and Everruns on 127.0.0.1 (ephemeral ports by default). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const tenants = createWorld(options);
+  const seed = options.seed ?? 7;
+  const conversations = new ConversationBook(seed);
+  const tenants = createWorld(options, conversations);
   const switchboard = new Switchboard();
-  const random = new Random((options.seed ?? 7) + 99);
+  const random = new Random(seed + 99);
+  const activity = new Activity({ seed, turnMs: options.turnMs });
+  const events = new EventStore(new Random(seed + 299), {
+    ephemeralDeltas: options.ephemeralDeltas ?? false,
+    history: (sessionId) => conversations.everrunsHistory(sessionId),
+  });
   const servers: RunningUpstream[] = [];
-  try {
-    servers.push(await serveUpstream(factoryEmulation(tenants, random), switchboard, options.factoryPort));
-    servers.push(await serveUpstream(everrunsEmulation(tenants, random), switchboard, options.everrunsPort));
-  } catch (error) {
+  const stop = async () => {
+    activity.close();
+    events.close();
     await Promise.all(servers.map((server) => server.close()));
+  };
+  try {
+    const factoryApi = factoryEmulation(tenants, random, activity);
+    servers.push(await serveUpstream(factoryApi, switchboard, options.factoryPort, activity));
+    const everrunsApi = everrunsEmulation(tenants, random, activity, events);
+    servers.push(await serveUpstream(everrunsApi, switchboard, options.everrunsPort, activity));
+  } catch (error) {
+    await stop();
     throw error;
   }
   const [factory, everruns] = servers;
@@ -54,8 +88,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     switchboard,
     tenants,
-    close: async () => {
-      await Promise.all(servers.map((server) => server.close()));
-    },
+    events,
+    close: stop,
   };
 }

@@ -17,6 +17,13 @@ export interface RouteMatch {
   readonly route: string;
   readonly id?: string;
   readonly action?: string;
+  /** The message id of a route under `.../messages/:messageId`. */
+  readonly messageId?: string;
+}
+
+/** Something whose `version` goes up whenever the world changes outside an HTTP write (a turn's timers). */
+export interface WorldVersion {
+  readonly version: number;
 }
 
 export interface EmulatedRequest {
@@ -47,14 +54,18 @@ export interface RunningUpstream {
   close(): Promise<void>;
 }
 
-/** Serves one emulated upstream on 127.0.0.1 at `port` (0 for an ephemeral port). */
+/**
+ * Serves one emulated upstream on 127.0.0.1 at `port` (0 for an ephemeral port). Cached GET
+ * answers are dropped on any write to this upstream and whenever `world.version` moves.
+ */
 export async function serveUpstream(
   emulation: UpstreamEmulation,
   switchboard: Switchboard,
   port = 0,
+  world: WorldVersion = { version: 0 },
 ): Promise<RunningUpstream> {
   // One per upstream: any write to it drops the whole cache (simple and safe).
-  const answerCache = new Map<string, SentAnswer>();
+  const answerCache = new AnswerCache(world);
   const server = createServer((req, res) => {
     handle(emulation, switchboard, answerCache, req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
@@ -78,7 +89,7 @@ export async function serveUpstream(
 async function handle(
   emulation: UpstreamEmulation,
   switchboard: Switchboard,
-  answerCache: Map<string, SentAnswer>,
+  answerCache: AnswerCache,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -131,8 +142,9 @@ async function handle(
       return;
     }
   }
-  // Serialized GET answers are reused until a write: the emulator must not be the bottleneck
-  // of a benchmark. Faulted requests never use or fill the cache.
+  // Serialized GET answers are reused until the world changes: the emulator must not be the
+  // bottleneck of a benchmark. Faulted requests never use or fill the cache. From the lookup
+  // to the store nothing awaits, so no timer can change the world in between.
   const cacheKey = method === 'GET' && !fault ? `${tenant.name} ${req.url}` : null;
   const cached = cacheKey ? answerCache.get(cacheKey) : undefined;
   if (cached) {
@@ -143,16 +155,44 @@ async function handle(
   let answer = emulation.handle({ match, query: url.searchParams, body, tenant });
   if (fault && answer.json !== undefined) answer = rewrite(emulation, fault, answer);
   const sent = send(res, answer);
-  if (cacheKey && answer.status === 200) {
-    if (answerCache.size > 5_000) answerCache.clear();
-    answerCache.set(cacheKey, sent);
-  }
+  if (cacheKey && answer.status === 200) answerCache.set(cacheKey, sent);
 }
 
 interface SentAnswer {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly payload: string | undefined;
+}
+
+/** Serialized GET answers of the world as it was at one version. */
+class AnswerCache {
+  private readonly answers = new Map<string, SentAnswer>();
+  private version: number;
+
+  constructor(private readonly world: WorldVersion) {
+    this.version = world.version;
+  }
+
+  get(key: string): SentAnswer | undefined {
+    this.sync();
+    return this.answers.get(key);
+  }
+
+  set(key: string, answer: SentAnswer): void {
+    this.sync();
+    if (this.answers.size > 5_000) this.answers.clear();
+    this.answers.set(key, answer);
+  }
+
+  clear(): void {
+    this.answers.clear();
+  }
+
+  private sync(): void {
+    if (this.world.version === this.version) return;
+    this.answers.clear();
+    this.version = this.world.version;
+  }
 }
 
 function faultAnswer(emulation: UpstreamEmulation, fault: FaultRule): Answer {

@@ -1,4 +1,8 @@
+import { ConversationBook, type ConversationShape } from './conversations.js';
+import { everrunsId, microsToEverrunsText, uuidV4 } from './ids.js';
 import { Random } from './random.js';
+
+export { everrunsId, microsToEverrunsText } from './ids.js';
 
 /**
  * The emulator's seeded fixture world: tenants (one API key per upstream each) and their
@@ -28,6 +32,19 @@ export interface EverrunsStored {
   readonly json: EverrunsSessionJson;
 }
 
+/** Where a tenant's notable seeded conversations of one source are (session ids). */
+export interface ConversationLandmarks {
+  /** Sessions seeded with 150+ messages (at least two when the tenant has two sessions), newest first. */
+  readonly long: readonly string[];
+  /** Sessions seeded with no messages (turns may add some later). */
+  readonly empty: readonly string[];
+  /**
+   * The first long session, whose conversation also holds a system message, a role word and a
+   * part type no document lists, a failed tool result (and, on Everruns, images): see conversations.ts.
+   */
+  readonly odd: string | undefined;
+}
+
 export interface Tenant {
   readonly name: string;
   readonly factoryKey: string;
@@ -39,6 +56,12 @@ export interface Tenant {
   factorySessions: FactorySessionJson[];
   /** Newest first: `created_at` desc, then `id` desc. */
   everrunsSessions: EverrunsStored[];
+  /** Factory sessions soft-deleted through `DELETE` (restorable upstream; 404 here), by id. */
+  readonly deletedFactorySessions: Map<string, FactorySessionJson>;
+  /** Every session's messages, shared by the whole world (routes check the tenant first). */
+  readonly conversations: ConversationBook;
+  readonly factoryConversations: ConversationLandmarks;
+  readonly everrunsConversations: ConversationLandmarks;
 }
 
 /** The demo tenants' keys. Anyone may read them: they open only the emulator. */
@@ -113,24 +136,6 @@ const REPLIES = [
   'I need the staging credentials to continue.',
 ];
 const BASE_MS = Date.UTC(2026, 10, 20, 17, 45, 12, 345);
-
-function uuidV4(random: Random): string {
-  const hex = random.hex(32);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** `prefix_` + 32 lowercase hex digits laid out as a UUIDv7 for `ms`. */
-export function everrunsId(prefix: string, ms: number, random: Random): string {
-  const time = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
-  return `${prefix}_${time}7${random.hex(3)}${random.pick(['8', '9', 'a', 'b'])}${random.hex(15)}`;
-}
-
-/** Epoch microseconds as Everruns writes them: six fraction digits, `Z`. */
-export function microsToEverrunsText(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const base = new Date(ms - (ms % 1000)).toISOString().slice(0, 19);
-  return `${base}.${String(micros % 1_000_000).padStart(6, '0')}Z`;
-}
 
 function usageNumbers(random: Random, big: boolean) {
   const input = big ? 2_400_000_000 + random.int(0, 900_000_000) : random.int(2_000, 900_000);
@@ -231,8 +236,16 @@ function everrunsSession(random: Random, tenant: Tenant, micros: number, index: 
   return { micros, json: session };
 }
 
-/** Builds the seeded world. Same options, same world. */
-export function createWorld(options: WorldOptions = {}): Map<string, Tenant> {
+const NO_LANDMARKS: ConversationLandmarks = { long: [], empty: [], odd: undefined };
+
+/**
+ * Builds the seeded world. Same options, same world. Conversations are planned here (cheap)
+ * and written on first use, into `conversations` (a new book unless one is given).
+ */
+export function createWorld(
+  options: WorldOptions = {},
+  conversations = new ConversationBook(options.seed ?? 7),
+): Map<string, Tenant> {
   const tenants = new Map<string, Tenant>();
   let tenantIndex = 0;
   for (const name of ['acme', 'globex'] as const) {
@@ -246,6 +259,10 @@ export function createWorld(options: WorldOptions = {}): Map<string, Tenant> {
       agentIds: Array.from({ length: 5 }, () => everrunsId('agent', BASE_MS - 200 * 86_400_000, random)),
       factorySessions: [],
       everrunsSessions: [],
+      deletedFactorySessions: new Map(),
+      conversations,
+      factoryConversations: NO_LANDMARKS,
+      everrunsConversations: NO_LANDMARKS,
     };
     let at = BASE_MS - tenantIndex * 3_600_000;
     const factoryTimes: number[] = [];
@@ -269,9 +286,59 @@ export function createWorld(options: WorldOptions = {}): Map<string, Tenant> {
     }
     sortFactory(tenant.factorySessions);
     sortEverruns(tenant.everrunsSessions);
-    tenants.set(name, tenant);
+    tenants.set(name, { ...tenant, ...planConversations(tenant, conversations) });
   }
   return tenants;
+}
+
+/**
+ * Plans every session's conversation and says where the notable ones are. Long ones sit at
+ * list positions 7, 67, 127, ... (Factory) and 11, 71, 131, ... (Everruns, skipping sessions
+ * still `started`, which have no messages), or at the top of a short list; the first is odd.
+ * Factory's `messageCount` becomes the planned length.
+ */
+function planConversations(
+  tenant: Tenant,
+  book: ConversationBook,
+): Pick<Tenant, 'factoryConversations' | 'everrunsConversations'> {
+  const factoryLong = longPositions(tenant.factorySessions.length, 7, () => true);
+  const factoryEmpty: string[] = [];
+  tenant.factorySessions.forEach((session, i) => {
+    const length = book.planFactory(session, shapeAt(factoryLong, i));
+    session.messageCount = length;
+    if (length === 0) factoryEmpty.push(session.sessionId);
+  });
+  const everruns = tenant.everrunsSessions;
+  const everrunsLong = longPositions(everruns.length, 11, (i) => everruns[i]?.json.status !== 'started');
+  const everrunsEmpty: string[] = [];
+  everruns.forEach((stored, i) => {
+    if (book.planEverruns(stored, shapeAt(everrunsLong, i)) === 0) everrunsEmpty.push(stored.json.id);
+  });
+  const landmarks = (long: number[], empty: string[], id: (i: number) => string | undefined) => {
+    const ids = long.map(id).filter((value): value is string => value !== undefined);
+    return { long: ids, empty, odd: ids[0] };
+  };
+  return {
+    factoryConversations: landmarks(factoryLong, factoryEmpty, (i) => tenant.factorySessions[i]?.sessionId),
+    everrunsConversations: landmarks(everrunsLong, everrunsEmpty, (i) => everruns[i]?.json.id),
+  };
+}
+
+/** List positions of long conversations: every 60th from `first`, moved down to one that `fits`. */
+function longPositions(count: number, first: number, fits: (i: number) => boolean): number[] {
+  const wanted =
+    count > first + 60 ? Array.from({ length: Math.ceil((count - first) / 60) }, (_, k) => first + 60 * k) : [0, 1];
+  const positions: number[] = [];
+  for (const start of wanted) {
+    let i = Math.max(start, (positions[positions.length - 1] ?? -1) + 1);
+    while (i < count && !fits(i)) i++;
+    if (i < count) positions.push(i);
+  }
+  return positions;
+}
+
+function shapeAt(long: readonly number[], i: number): ConversationShape {
+  return long[0] === i ? 'odd' : long.includes(i) ? 'long' : 'normal';
 }
 
 /** Factory's order: `createdAt` desc, then `sessionId` desc. */
