@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { sourceOf } from '../context.js';
-import { type MessagePartRecord, type MessageRecord, type MessageRoleName, roleOf } from '../sources/conversation.js';
+import {
+  type ConversationModule,
+  type Interruption,
+  type MessagePartRecord,
+  type MessageRecord,
+  type MessageRoleName,
+  roleOf,
+} from '../sources/conversation.js';
 import { type Keep, type MessagePosition, type MessageWindow, readPaged, readWhole } from '../sources/message-pager.js';
-import { type SourceModule, sourceNamed } from '../sources/registry.js';
+import { allSources, type SourceModule, sourceNamed } from '../sources/registry.js';
 import type { SessionRecord } from '../sources/session.js';
 import { builder } from './builder.js';
-import { badInput, reportInvalidItems } from './errors.js';
-import { registerNodeType } from './node.js';
+import { badInput, mutationErrors, notFoundAs, reportInvalidItems, validateInput } from './errors.js';
+import { decodeGlobalId, registerNodeType } from './node.js';
 import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session } from './session.js';
 
@@ -290,3 +297,162 @@ builder.interfaceField(Session, 'messages', (t) =>
     },
   }),
 );
+
+// ---- Mutations -------------------------------------------------------------------------------
+
+/** Most characters one message may hold. */
+export const MAX_MESSAGE_LENGTH = 32_000;
+
+/** The session types whose sources have conversations, for messages. */
+function conversationTypes(): string {
+  return allSources()
+    .filter((source) => source.conversation)
+    .map((source) => source.typename)
+    .join(' or ');
+}
+
+interface ConversationSession {
+  readonly source: SourceModule;
+  readonly conversation: ConversationModule;
+  readonly id: string;
+}
+
+/** A global id of a session whose source has conversations, validated and resolved to its source. */
+const conversationSessionId = z.string().transform((text, ctx): ConversationSession => {
+  const decoded = decodeGlobalId(text);
+  const source = decoded ? allSources().find((known) => known.typename === decoded.typename) : undefined;
+  const conversation = source?.conversation;
+  if (!decoded || !source || !conversation || !source.acceptsId(decoded.id)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be the \`id\` of a ${conversationTypes()} (a global id, as queries return it)`,
+    });
+    return z.NEVER;
+  }
+  return { source, conversation, id: decoded.id };
+});
+
+const sendMessageInput = z.object({
+  sessionId: conversationSessionId,
+  text: z
+    .string()
+    .max(MAX_MESSAGE_LENGTH, `must be at most ${MAX_MESSAGE_LENGTH} characters`)
+    .refine((text) => text.trim().length > 0, 'must not be empty'),
+});
+
+const interruptSessionInput = z.object({ sessionId: conversationSessionId });
+
+const SendMessageInput = builder.inputType('SendMessageInput', {
+  description: 'A user message for a session of either source.',
+  fields: (t) => ({
+    sessionId: t.id({ required: true, description: 'The session’s global `id`.' }),
+    text: t.string({
+      required: true,
+      description: `The message, 1-${MAX_MESSAGE_LENGTH} characters, not only blanks; sent as written.`,
+    }),
+  }),
+});
+
+const InterruptSessionInput = builder.inputType('InterruptSessionInput', {
+  description: 'Names the session whose running turn to stop.',
+  fields: (t) => ({ sessionId: t.id({ required: true, description: 'The session’s global `id`.' }) }),
+});
+
+interface SentShape {
+  readonly source: string;
+  readonly sessionId: string;
+  readonly messageId: string;
+  readonly message: MessageRecord | null;
+}
+
+const SendMessagePayload = builder.objectRef<SentShape>('SendMessagePayload').implement({
+  description: 'A sent message; the agent’s turn runs on upstream.',
+  fields: (t) => ({
+    // Named apart from Error.message: union members share a selection, and the types differ.
+    sentMessage: t.field({
+      type: Message,
+      nullable: true,
+      description:
+        'The message as the upstream stored it (read back when selected, where the upstream answers only its id).',
+      resolve: async (sent, _args, context) =>
+        sent.message ?? (await sourceOf(context, sent.source).messages?.one(sent.sessionId, sent.messageId)) ?? null,
+    }),
+    session: t.field({
+      type: Session,
+      nullable: true,
+      description: 'The session after the send (fetched fresh when selected).',
+      resolve: (sent, _args, context) => sourceOf(context, sent.source).sessions.load(sent.sessionId),
+    }),
+  }),
+});
+
+const InterruptOutcome = builder.enumType('InterruptOutcome', {
+  description: 'What an interrupt did.',
+  values: {
+    INTERRUPTED: { description: 'A running turn was stopped.' },
+    NO_OP: { description: 'No turn was running; nothing changed.' },
+    UNKNOWN: { description: 'The upstream answered a word this gateway does not know; see `interruptStatus`.' },
+  } as const,
+});
+
+interface InterruptShape extends Interruption {
+  readonly source: string;
+  readonly sessionId: string;
+}
+
+const InterruptSessionPayload = builder.objectRef<InterruptShape>('InterruptSessionPayload').implement({
+  description: 'The outcome of stopping a session’s running turn.',
+  fields: (t) => ({
+    outcome: t.field({ type: InterruptOutcome, description: 'Whether a turn was stopped.', resolve: (i) => i.outcome }),
+    // Named apart from UpstreamError.upstreamStatus: union members share a selection.
+    interruptStatus: t.exposeString('upstreamStatus', {
+      nullable: true,
+      description: 'The upstream’s word, verbatim (Factory `interrupted`, `idle`; Everruns `cancelled`, `no_op`).',
+    }),
+    session: t.field({
+      type: Session,
+      nullable: true,
+      description: 'The session after the interrupt (fetched fresh when selected).',
+      resolve: (i, _args, context) => sourceOf(context, i.source).sessions.load(i.sessionId),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  sendMessage: t.field({
+    type: SendMessagePayload,
+    description:
+      'Sends a user message to a session of either source (Factory `POST .../messages`, Everruns `POST .../messages`, which starts a turn). Never retried: on a timeout, `outcomeUnknown` is true.',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: SendMessageInput, required: true, description: 'The message.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(sendMessageInput, args.input);
+      const { source, conversation, id } = input.sessionId;
+      const request = sourceOf(context, source.name);
+      const { http, call } = request.access.use();
+      const sent = await conversation.send(http, call, id, input.text).catch(notFoundAs(args.input.sessionId));
+      // The session and its conversation changed: later reads in this request fetch them again.
+      request.sessions.refresh(id);
+      request.messages?.drop(id);
+      if (sent.message) request.messages?.prime(sent.message);
+      return { source: source.name, sessionId: id, messageId: sent.messageId, message: sent.message };
+    },
+  }),
+  interruptSession: t.field({
+    type: InterruptSessionPayload,
+    description:
+      'Stops the running turn of a session of either source, if any (Factory `interrupt`, Everruns `cancel`; idempotent). Never retried.',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: InterruptSessionInput, required: true, description: 'The session.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(interruptSessionInput, args.input);
+      const { source, conversation, id } = input.sessionId;
+      const request = sourceOf(context, source.name);
+      const { http, call } = request.access.use();
+      const interruption = await conversation.interrupt(http, call, id).catch(notFoundAs(args.input.sessionId));
+      request.sessions.refresh(id);
+      request.messages?.drop(id);
+      return { source: source.name, sessionId: id, ...interruption };
+    },
+  }),
+}));
