@@ -23,6 +23,14 @@ const INTERRUPT = `mutation($sessionId: ID!) {
     ... on InterruptSessionPayload { outcome interruptStatus session { state upstreamStatus } }
   }
 }`;
+const UPDATE_FACTORY = `mutation($input: UpdateFactorySessionInput!) {
+  updateFactorySession(input: $input) { ${RESULT}
+    ... on FactorySessionPayload { session { id model settings { model reasoningEffort autonomyLevel enabledToolIds } } }
+  }
+}`;
+const DELETE_FACTORY = `mutation($id: ID!) {
+  deleteFactorySession(input: { id: $id }) { ${RESULT} ... on DeleteFactorySessionPayload { deletedId } }
+}`;
 const LAST_USER_MESSAGE = `query($id: ID!) {
   node(id: $id) { ... on Session { state messages(last: 1, role: USER) { edges { node { sourceId text role } } } } }
 }`;
@@ -43,6 +51,8 @@ const FACTORY_POST = 'POST /api/v0/sessions/:id/messages';
 const EVERRUNS_POST = 'POST /v1/sessions/:id/messages';
 const FACTORY_INTERRUPT = 'POST /api/v0/sessions/:id/interrupt';
 const EVERRUNS_CANCEL = 'POST /v1/sessions/:id/cancel';
+const FACTORY_PATCH = 'PATCH /api/v0/sessions/:id';
+const FACTORY_DELETE = 'DELETE /api/v0/sessions/:id';
 
 /**
  * Idle sessions of each source as seeded, each test taking its own by index: the list is taken
@@ -213,5 +223,121 @@ describe.each(SOURCES)('interruptSession on $source', (s) => {
     const unknownId = s.source === 'FACTORY' ? 'no-such-session' : `session_${'0'.repeat(32)}`;
     const missing = await h.query(INTERRUPT, { sessionId: globalId(s.typename, unknownId) });
     expect(dataOf<Result>(missing, 'interruptSession').__typename).toBe('NotFoundError');
+  });
+});
+
+describe('updateFactorySession and deleteFactorySession', () => {
+  it('changes settings with one PATCH; node reads the change back', async () => {
+    const sessionId = idleFactory(10);
+    const id = globalId('FactorySession', sessionId);
+    const response = await h.query(UPDATE_FACTORY, {
+      input: { id, settings: { model: 'gpt-5-codex', reasoningEffort: 'HIGH', enabledToolIds: ['Read'] } },
+    });
+    expect(dataOf<Result>(response, 'updateFactorySession')).toMatchObject({
+      __typename: 'FactorySessionPayload',
+      session: {
+        id,
+        model: 'gpt-5-codex',
+        settings: { model: 'gpt-5-codex', reasoningEffort: 'high', enabledToolIds: ['Read'] },
+      },
+    });
+    expect(h.emulator.switchboard.counts()).toEqual({ [FACTORY_PATCH]: 1 });
+    const read = await h.query(
+      'query($id: ID!) { node(id: $id) { ... on FactorySession { model settings { reasoningEffort } } } }',
+      { id },
+    );
+    expect(read.body.data).toEqual({ node: { model: 'gpt-5-codex', settings: { reasoningEffort: 'high' } } });
+  });
+
+  it.each([
+    ['no setting at all', () => ({ id: globalId('FactorySession', idleFactory(11)), settings: {} }), 'input.settings'],
+    [
+      'an Everruns session id',
+      () => ({ id: globalId('EverrunsSession', idleEverruns(11)), settings: { model: 'm' } }),
+      'input.id',
+    ],
+    ['a malformed id', () => ({ id: 'bm9wZQ', settings: { model: 'm' } }), 'input.id'],
+    [
+      'a 201-character model',
+      () => ({ id: globalId('FactorySession', idleFactory(11)), settings: { model: 'm'.repeat(201) } }),
+      'input.settings.model',
+    ],
+  ])('refuses %s with a ValidationError and no upstream call', async (_name, input, path) => {
+    const response = await h.query(UPDATE_FACTORY, { input: input() });
+    const result = dataOf<{ __typename: string; fieldErrors: { path: string[] }[] }>(response, 'updateFactorySession');
+    expect(result.__typename).toBe('ValidationError');
+    expect(result.fieldErrors.map((e) => e.path.join('.'))).toEqual([path]);
+    expect(upstreamCalls()).toBe(0);
+  });
+
+  it.each([
+    [400, 'BAD_USER_INPUT'],
+    [403, 'FORBIDDEN'],
+    [429, 'UPSTREAM_RATE_LIMITED'],
+    [500, 'UPSTREAM_UNAVAILABLE'],
+  ])('maps Factory %i on PATCH and DELETE to an UpstreamError %s, sent once', async (status, code) => {
+    const id = globalId('FactorySession', idleFactory(12));
+    h.emulator.switchboard.inject({ route: FACTORY_PATCH, status });
+    h.emulator.switchboard.inject({ route: FACTORY_DELETE, status });
+    const update = await h.query(UPDATE_FACTORY, { input: { id, settings: { model: 'm' } } });
+    const remove = await h.query(DELETE_FACTORY, { id });
+    for (const [response, field] of [
+      [update, 'updateFactorySession'],
+      [remove, 'deleteFactorySession'],
+    ] as const) {
+      expect(dataOf<Result>(response, field)).toMatchObject({
+        __typename: 'UpstreamError',
+        source: 'FACTORY',
+        code,
+        upstreamStatus: status,
+        outcomeUnknown: false,
+      });
+    }
+    expect(count(FACTORY_PATCH)).toBe(1);
+    expect(count(FACTORY_DELETE)).toBe(1);
+  });
+
+  it('a PATCH timeout says the outcome is unknown, sent once', async () => {
+    h.emulator.switchboard.inject({ route: FACTORY_PATCH, delayMs: 1_000, times: 1 });
+    const response = await h.query(UPDATE_FACTORY, {
+      input: { id: globalId('FactorySession', idleFactory(13)), settings: { autonomyLevel: 'LOW' } },
+    });
+    expect(dataOf<Result>(response, 'updateFactorySession')).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      outcomeUnknown: true,
+    });
+    expect(count(FACTORY_PATCH)).toBe(1);
+  });
+
+  it('deletes; the rest of the request and later requests see it gone', async () => {
+    const id = globalId('FactorySession', idleFactory(14));
+    const response = await h.query(
+      `mutation($id: ID!) {
+        deleteFactorySession(input: { id: $id }) { __typename ... on DeleteFactorySessionPayload { deletedId } }
+        again: sendMessage(input: { sessionId: $id, text: "still there?" }) { __typename }
+      }`,
+      { id },
+    );
+    expect(response.body.data).toEqual({
+      deleteFactorySession: { __typename: 'DeleteFactorySessionPayload', deletedId: id },
+      again: { __typename: 'NotFoundError' },
+    });
+    expect(count(FACTORY_DELETE)).toBe(1);
+    const read = await h.query('query($id: ID!) { node(id: $id) { id } }', { id });
+    expect(read.body.data).toEqual({ node: null });
+    const again = await h.query(DELETE_FACTORY, { id });
+    expect(dataOf<Result>(again, 'deleteFactorySession').__typename).toBe('NotFoundError');
+  });
+
+  it("tenant B's key cannot update or delete tenant A's session", async () => {
+    const sessionId = idleFactory(15);
+    const id = globalId('FactorySession', sessionId);
+    const before = structuredClone(acme().factorySessions.find((s) => s.sessionId === sessionId));
+    const globex = { 'x-factory-api-key': DEMO_KEYS.globex.factory };
+    const update = await h.query(UPDATE_FACTORY, { input: { id, settings: { model: 'hijacked' } } }, globex);
+    const remove = await h.query(DELETE_FACTORY, { id }, globex);
+    expect(dataOf<Result>(update, 'updateFactorySession').__typename).toBe('NotFoundError');
+    expect(dataOf<Result>(remove, 'deleteFactorySession').__typename).toBe('NotFoundError');
+    expect(acme().factorySessions.find((s) => s.sessionId === sessionId)).toEqual(before);
   });
 });
