@@ -194,6 +194,35 @@ describe.each(SOURCES)('sendMessage on $source', (s) => {
   });
 });
 
+describe.each(SOURCES)('messages around a send on $source', (s) => {
+  it('a cursor taken before a send resumes right after its message: each message once, the new ones last', async () => {
+    const sessionId = s.idle(5);
+    const id = globalId(s.typename, sessionId);
+    const PAGE = `query($id: ID!, $after: String) { node(id: $id) { ... on Session {
+      messages(first: 4, after: $after) { edges { node { sourceId } } pageInfo { hasNextPage endCursor } } } } }`;
+    type Conn = {
+      messages: { edges: { node: { sourceId: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+    };
+    const first = dataOf<Conn>(await h.query(PAGE, { id }), 'node').messages;
+    const seen = first.edges.map((edge) => edge.node.sourceId);
+    const sent = await h.query(SEND, { input: { sessionId: id, text: 'One more thing.' } });
+    const sentId = dataOf<{ sentMessage: { sourceId: string } }>(sent, 'sendMessage').sentMessage.sourceId;
+    let after: string | null = first.pageInfo.endCursor;
+    for (let page = 0; after !== null && page < 100; page++) {
+      const next: Conn['messages'] = dataOf<Conn>(await h.query(PAGE, { id, after }), 'node').messages;
+      seen.push(...next.edges.map((edge) => edge.node.sourceId));
+      after = next.pageInfo.hasNextPage ? next.pageInfo.endCursor : null;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toContain(sentId);
+    const stored = (
+      s.source === 'FACTORY' ? acme().conversations.factory(sessionId) : acme().conversations.everruns(sessionId)
+    ).map((message) => message.id);
+    // The walk saw the conversation in order up to where it ended (a turn may have added more since).
+    expect(seen).toEqual(stored.slice(0, seen.length));
+  });
+});
+
 describe.each(SOURCES)('interruptSession on $source', (s) => {
   it('during a simulated turn: one upstream call, INTERRUPTED, the session reads idle; then NO_OP', async () => {
     const id = globalId(s.typename, s.idle(4));
