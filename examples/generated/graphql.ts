@@ -190,15 +190,15 @@ export type InterruptOutcome =
 
 /** The normalised role of a message; `upstreamRole` keeps the upstream word verbatim. */
 export type MessageRole =
-  /** Written by the agent (Factory `assistant`, Everruns `agent`). */
+  /** Written by the agent (Factory `assistant`; Everruns `agent`). */
   | 'AGENT'
-  /** A system message (`system`). */
+  /** A system message (Factory `system`; Everruns `system`). */
   | 'SYSTEM'
-  /** A tool’s answer (Factory `tool`, Everruns `tool_result`). */
+  /** A tool’s answer (Factory `tool`; Everruns `tool_result`). */
   | 'TOOL'
   /** A role word this gateway does not know; read `upstreamRole`. */
   | 'UNKNOWN'
-  /** Written by a person (`user` on both). */
+  /** Written by a person (Factory `user`; Everruns `user`). */
   | 'USER';
 
 /** Narrows the merged feed. Fields combine with AND. A field only one source has (computerId: Factory, agentId: Everruns) limits the feed to that source. */

@@ -38,9 +38,9 @@ class LoaderState {
 /**
  * A per-request loader of one source's conversations. Neither upstream has a batch endpoint,
  * so a batch is one call per distinct key, all in flight together (up to `concurrency`): the
- * same session asked twice in a request costs one call. Keyed pages (Factory) are cached per
- * session and page arguments; whole lists (Everruns) per session, and serve `node` of their
- * messages too. Writes drop what the request holds of their session.
+ * same session asked twice in a request costs one call. Keyset pages are cached per session
+ * and page arguments; whole lists per session, and serve `node` of their messages too. Writes
+ * drop what the request holds of their session.
  */
 export class MessageLoader {
   private pageLoader: DataLoader<PageKey, MessagePage, string> | null = null;

@@ -17,13 +17,23 @@ import { decodeGlobalId, registerNodeType } from './node.js';
 import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session } from './session.js';
 
+/** A role's description, with the upstream words that mean it, from each source's role table. */
+function roleDescription(role: MessageRoleName, text: string): string {
+  const words = allSources().flatMap((source) => {
+    const table = source.conversation?.roles ?? {};
+    const mine = Object.keys(table).filter((word) => table[word] === role);
+    return mine.length > 0 ? [`${source.label} ${mine.map((word) => `\`${word}\``).join(', ')}`] : [];
+  });
+  return words.length > 0 ? `${text} (${words.join('; ')}).` : `${text}.`;
+}
+
 export const MessageRole = builder.enumType('MessageRole', {
   description: 'The normalised role of a message; `upstreamRole` keeps the upstream word verbatim.',
   values: {
-    USER: { description: 'Written by a person (`user` on both).' },
-    AGENT: { description: 'Written by the agent (Factory `assistant`, Everruns `agent`).' },
-    TOOL: { description: 'A tool’s answer (Factory `tool`, Everruns `tool_result`).' },
-    SYSTEM: { description: 'A system message (`system`).' },
+    USER: { description: roleDescription('USER', 'Written by a person') },
+    AGENT: { description: roleDescription('AGENT', 'Written by the agent') },
+    TOOL: { description: roleDescription('TOOL', 'A tool’s answer') },
+    SYSTEM: { description: roleDescription('SYSTEM', 'A system message') },
     UNKNOWN: { description: 'A role word this gateway does not know; read `upstreamRole`.' },
   } as const,
 });
@@ -80,7 +90,7 @@ const ImagePart = builder.objectRef<Part<'IMAGE'>>('ImagePart').implement({
     data: t.exposeString('data', { nullable: true, description: 'Base64 data, when the image is inline.' }),
     imageId: t.exposeString('imageId', {
       nullable: true,
-      description: 'The uploaded image’s id (Everruns `image_file`).',
+      description: 'The id of an uploaded image the part refers to.',
     }),
     filename: t.exposeString('filename', { nullable: true, description: 'Its file name, when known.' }),
   }),
@@ -167,7 +177,7 @@ builder.node(Message, {
       description: 'When it was written, at the upstream’s precision.',
     }),
     isError: t.exposeBoolean('isError', {
-      description: 'True for an error message (Factory `isError`; Everruns: a failed tool result).',
+      description: 'True for an error message: the upstream’s flag, or else a failed tool result in it.',
     }),
   }),
 });
@@ -241,7 +251,7 @@ builder.interfaceField(Session, 'messages', (t) =>
     type: MessageConnection,
     nullable: true,
     description:
-      'The conversation, oldest first; pages both ways (first/after or last/before). Factory pages forward only, so a backward page reads forward from the first message (one call per 100 messages before it); Everruns answers the whole conversation in one call, paged here. Null, with a coded error, when the upstream fails; null for a source without conversations.',
+      'The conversation, oldest first; pages both ways (first/after or last/before). Where the upstream pages forward only, a backward page reads forward from the first message (one call per 100 messages before it); where it answers a conversation whole, that one call is paged here. Null, with a coded error, when the upstream fails; null for a source without conversations.',
     args: {
       first: t.arg.int({ description: 'Page size forward, 1-100 (default 20).' }),
       after: t.arg.string({ description: 'Cursor to continue after.' }),
@@ -407,7 +417,7 @@ const InterruptSessionPayload = builder.objectRef<InterruptShape>('InterruptSess
     // Named apart from UpstreamError.upstreamStatus: union members share a selection.
     interruptStatus: t.exposeString('upstreamStatus', {
       nullable: true,
-      description: 'The upstream’s word, verbatim (Factory `interrupted`, `idle`; Everruns `cancelled`, `no_op`).',
+      description: 'The upstream’s word, verbatim (e.g. `interrupted`, `cancelled`, `idle`, `no_op`).',
     }),
     session: t.field({
       type: Session,
@@ -422,7 +432,7 @@ builder.mutationFields((t) => ({
   sendMessage: t.field({
     type: SendMessagePayload,
     description:
-      'Sends a user message to a session of either source (Factory `POST .../messages`, Everruns `POST .../messages`, which starts a turn). Never retried: on a timeout, `outcomeUnknown` is true.',
+      'Sends a user message to a session of any source with conversations; the agent’s turn starts upstream. Never retried: on a timeout, `outcomeUnknown` is true.',
     errors: mutationErrors(),
     args: { input: t.arg({ type: SendMessageInput, required: true, description: 'The message.' }) },
     resolve: async (_root, args, context) => {
@@ -441,7 +451,7 @@ builder.mutationFields((t) => ({
   interruptSession: t.field({
     type: InterruptSessionPayload,
     description:
-      'Stops the running turn of a session of either source, if any (Factory `interrupt`, Everruns `cancel`; idempotent). Never retried.',
+      'Stops the running turn of a session of any source with conversations, if one runs (idempotent upstream). Never retried: on a timeout, `outcomeUnknown` is true.',
     errors: mutationErrors(),
     args: { input: t.arg({ type: InterruptSessionInput, required: true, description: 'The session.' }) },
     resolve: async (_root, args, context) => {

@@ -54,7 +54,7 @@ export interface MessageRecord {
   readonly parts: readonly MessagePartRecord[];
   /** The text parts joined with "\n" ("" when there are none). */
   readonly text: string;
-  /** At the upstream's precision: epoch ms (Factory) or UTC RFC 3339 text (Everruns). */
+  /** At the upstream's precision: epoch ms, or UTC RFC 3339 text with the upstream's fraction digits. */
   readonly createdAt: DateTimeValue;
   /** Epoch microseconds of `createdAt`: where a message sits when its id is gone. */
   readonly createdAtMicros: number;
@@ -107,7 +107,7 @@ export interface MessageList {
   readonly invalidItems: number;
 }
 
-/** An upstream that lists a conversation in keyset pages, forward only (Factory). */
+/** An upstream that lists a conversation in keyset pages, forward only. */
 export interface PagedListing {
   readonly kind: 'pages';
   /** The largest page the upstream serves. */
@@ -125,7 +125,7 @@ export interface PagedListing {
   ): Promise<MessageRecord | null>;
 }
 
-/** An upstream that answers a conversation whole, in one call (Everruns). */
+/** An upstream that answers a conversation whole, in one call. */
 export interface WholeListing {
   readonly kind: 'whole';
   listAll(http: UpstreamHttp, call: CallContext, sessionId: string): Promise<MessageList>;

@@ -2,9 +2,9 @@ import type { MessageList, MessagePage, MessageRecord } from './conversation.js'
 
 /**
  * Paging a conversation (oldest first) both ways over either kind of upstream listing: keyset
- * pages that go forward only (Factory), or the whole list in one answer (Everruns). A position
- * keeps the message's id and instant, so a cursor resumes right after (or before) its message
- * even when messages were added in between.
+ * pages that go forward only, or the whole list in one answer. A position keeps the message's
+ * id and instant, so a cursor resumes right after (or before) its message even when messages
+ * were added in between.
  */
 
 /** Where a message sits, so that a cursor resumes right after (or before) it. */
