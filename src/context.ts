@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { GatewayConfig } from './config.js';
+import { MessageLoader } from './loaders/message-loader.js';
 import { SessionLoader } from './loaders/session-loader.js';
 import { SourceAccess } from './sources/access.js';
 import type { SourceName } from './sources/errors.js';
@@ -14,6 +15,8 @@ export interface RequestSource {
   readonly access: SourceAccess;
   /** This request's sessions of the source by upstream id. */
   readonly sessions: SessionLoader;
+  /** This request's conversations of the source; null when the source has none. */
+  readonly messages: MessageLoader | null;
 }
 
 /** Everything a resolver may use. Built per request; nothing in it outlives the request. */
@@ -64,7 +67,10 @@ export function createContext(upstreams: Upstreams, config: GatewayConfig, reque
       const { http, call } = access.use();
       return module.getSession(http, call, id);
     }, config.loaderConcurrency);
-    sources.set(module.name, { module, access, sessions });
+    const messages = module.conversation
+      ? new MessageLoader(module.conversation, () => access.use(), config.loaderConcurrency)
+      : null;
+    sources.set(module.name, { module, access, sessions, messages });
   }
   return { signal, budget, sources, partialErrors: [] };
 }

@@ -2,10 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   everrunsCancelPayload,
+  everrunsMessageListPayload,
+  everrunsMessagePayload,
   everrunsSessionListPayload,
   everrunsSessionPayload,
 } from '../src/sources/everruns/payload.js';
-import { factorySessionListPayload, factorySessionPayload } from '../src/sources/factory/payload.js';
+import {
+  factoryInterruptPayload,
+  factoryMessageListPayload,
+  factoryMessagePayload,
+  factorySentMessagePayload,
+  factorySessionListPayload,
+  factorySessionPayload,
+} from '../src/sources/factory/payload.js';
 
 // z.compile never throws: a schema its compiler cannot model silently stays on the slower
 // runtime parser. These checks make such a change to a payload schema visible.
@@ -16,6 +25,12 @@ describe('upstream payload schemas', () => {
     everrunsSessionPayload,
     everrunsSessionListPayload,
     everrunsCancelPayload,
+    factoryMessagePayload,
+    factoryMessageListPayload,
+    factorySentMessagePayload,
+    factoryInterruptPayload,
+    everrunsMessagePayload,
+    everrunsMessageListPayload,
   };
   for (const [name, schema] of Object.entries(schemas)) {
     it(`${name} takes zod's compiled path`, () => {
@@ -50,5 +65,29 @@ describe('upstream payload schemas', () => {
       'messageCount',
       'sessionSettings.tags.0.metadata',
     ]);
+  });
+
+  it('a message keeps an unknown content part whole and drops unknown message fields', () => {
+    const message = {
+      id: 'm1',
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'hi' },
+        { type: 'thinking', thinking: 'hmm', signature: 'abc' },
+      ],
+      createdAt: 1,
+      updatedAt: 2,
+      openaiPhase: 'final',
+    };
+    expect(factoryMessagePayload.parse(message)).toEqual({
+      id: 'm1',
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'hi' },
+        { type: 'thinking', thinking: 'hmm', signature: 'abc' },
+      ],
+      createdAt: 1,
+    });
+    expect(factoryMessagePayload.safeParse({ ...message, content: [{ text: 'no type' }] }).success).toBe(false);
   });
 });

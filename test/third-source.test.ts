@@ -78,6 +78,33 @@ describe('a third source registered from outside src/', () => {
     expect(orbit.counts.get('GET /sessions/:id')).toBe(3);
   });
 
+  it('without a conversation capability, its sessions answer messages: null and refuse sendMessage', async () => {
+    orbit.counts.clear();
+    const read = await query(
+      'query ($id: ID!) { node(id: $id) { ... on Session { messages(first: 2) { edges { cursor } } } } }',
+      {
+        id: orbitId(1),
+      },
+    );
+    expect(read).toEqual({ data: { node: { messages: null } } });
+    const send = await query(
+      'mutation ($id: ID!) { sendMessage(input: { sessionId: $id, text: "hi" }) { __typename ... on ValidationError { fieldErrors { path message } } } }',
+      { id: orbitId(1) },
+    );
+    expect(send.data).toEqual({
+      sendMessage: {
+        __typename: 'ValidationError',
+        fieldErrors: [
+          {
+            path: ['input', 'sessionId'],
+            message: 'must be the `id` of a FactorySession or EverrunsSession (a global id, as queries return it)',
+          },
+        ],
+      },
+    });
+    expect(orbit.counts.get('GET /sessions/:id')).toBe(1);
+  });
+
   it('a malformed id of its type is refused with its own id shape, before any call', async () => {
     orbit.counts.clear();
     const result = await query('query ($id: ID!) { node(id: $id) { id } }', { id: globalId('OrbitSession', 'x y') });

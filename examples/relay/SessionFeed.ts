@@ -53,6 +53,31 @@ export const SessionRowFragment = graphql`
   }
 `;
 
+/** A conversation, newest messages first loaded, older ones on demand: usePaginationFragment(SessionMessages_session). */
+export const SessionMessagesFragment = graphql`
+  fragment SessionMessages_session on Session
+  @argumentDefinitions(count: { type: "Int", defaultValue: 20 }, cursor: { type: "String" })
+  @refetchable(queryName: "SessionMessagesPaginationQuery") {
+    messages(last: $count, before: $cursor) @connection(key: "SessionMessages_messages") {
+      edges {
+        node {
+          id
+          role
+          text
+          createdAt
+          isError
+          parts {
+            __typename
+            ... on ToolCallPart { name arguments }
+            ... on ToolResultPart { isError }
+            ... on OtherPart { type raw }
+          }
+        }
+      }
+    }
+  }
+`;
+
 /**
  * A detail page. `node` returns a Node, which may not be a Session, so Relay 21 wants the
  * Session fragment spread with @alias (an inline `... on Session { ...SessionRow_session }`
@@ -62,6 +87,7 @@ export const SessionDetailQuery = graphql`
   query SessionFeedDetailQuery($id: ID!) {
     node(id: $id) {
       ...SessionRow_session @alias(as: "session")
+      ...SessionMessages_session @alias(as: "conversation")
       ... on FactorySession {
         computerId
         messageCount

@@ -68,7 +68,7 @@ export function reportPartialFailure(context: GraphQLContext, error: UpstreamErr
 }
 
 /**
- * Reports sessions an upstream sent that do not match its API: the page is served without
+ * Reports sessions (or messages) an upstream sent that do not match its API: the page is served without
  * them, and one error per field and source (at the field's path) says how many were left out,
  * however many upstream pages the field read.
  */
@@ -77,6 +77,7 @@ export function reportInvalidItems(
   source: SourceId,
   count: number,
   info: GraphQLResolveInfo,
+  noun: 'session' | 'message' = 'session',
 ): void {
   const path = responsePathAsArray(info.path);
   const errors = context.partialErrors;
@@ -88,8 +89,8 @@ export function reportInvalidItems(
   );
   const before = errors[earlier]?.extensions.count;
   const total = count + (typeof before === 'number' ? before : 0);
-  const noun = total === 1 ? 'session that does not' : 'sessions that do not';
-  const error = new GraphQLError(`${source.label} sent ${total} ${noun} match its API; left out of this page.`, {
+  const what = total === 1 ? `${noun} that does not` : `${noun}s that do not`;
+  const error = new GraphQLError(`${source.label} sent ${total} ${what} match its API; left out of this page.`, {
     nodes: info.fieldNodes,
     path,
     extensions: { code: 'UPSTREAM_INVALID_ITEM', source: source.name, count: total },

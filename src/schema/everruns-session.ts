@@ -390,13 +390,14 @@ builder.mutationFields((t) => ({
       const { client, call } = useEverruns(everruns.access);
       await client.deleteSession(call, input.id).catch(notFoundAs(args.input.id));
       everruns.sessions.forget(input.id);
+      everruns.messages?.drop(input.id);
       return { deletedId: args.input.id };
     },
   }),
   cancelEverrunsSession: t.field({
     type: CancelEverrunsSessionPayload,
     description:
-      'Cancels the running turn of an Everruns session, if any (`POST /v1/sessions/{id}/cancel`; idempotent).',
+      'Cancels the running turn of an Everruns session, if any (`POST /v1/sessions/{id}/cancel`; idempotent). The Everruns-only form of `interruptSession`.',
     errors: mutationErrors(),
     args: { input: t.arg({ type: EverrunsSessionIdInput, required: true, description: 'The session.' }) },
     resolve: async (_root, args, context) => {
@@ -404,8 +405,9 @@ builder.mutationFields((t) => ({
       const everruns = everrunsOf(context);
       const { client, call } = useEverruns(everruns.access);
       const result = await client.cancelSession(call, input.id).catch(notFoundAs(args.input.id));
-      // The session changed: a later read in this request must not see a copy from before.
+      // The session changed (and its conversation: a cancel adds a message): later reads fetch again.
       everruns.sessions.refresh(input.id);
+      everruns.messages?.drop(input.id);
       return { sessionId: input.id, ...result };
     },
   }),

@@ -9,8 +9,8 @@ import type {
 } from '../sources/factory/payload.js';
 import type { FactorySessionRecord } from '../sources/factory/to-session.js';
 import { builder } from './builder.js';
-import { badInput, mutationErrors, validateInput } from './errors.js';
-import { loadByGlobalId, sessionEntityKey } from './node.js';
+import { badInput, mutationErrors, notFoundAs, validateInput } from './errors.js';
+import { decodeGlobalId, loadByGlobalId, sessionEntityKey } from './node.js';
 import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
 import { sourceRequest } from './source-request.js';
@@ -370,50 +370,74 @@ const shortText = (max: number) =>
     .max(max, `must be at most ${max} characters`);
 const toolIds = z.array(shortText(200)).max(200, 'at most 200 tool ids');
 
+const factorySettingsInput = z
+  .object({
+    model: shortText(200).nullish(),
+    reasoningEffort: z.string().nullish(),
+    interactionMode: z.string().nullish(),
+    autonomyLevel: z.string().nullish(),
+    autonomyMode: z.string().nullish(),
+    specModeModel: shortText(200).nullish(),
+    specModeReasoningEffort: z.string().nullish(),
+    providerLock: z.string().nullish(),
+    apiProviderLock: z.string().nullish(),
+    tags: z
+      .array(
+        z.object({
+          name: shortText(100),
+          metadata: z
+            .array(z.object({ key: shortText(100), value: z.string().max(1000, 'must be at most 1000 characters') }))
+            .max(50, 'at most 50 metadata entries')
+            .refine(
+              (entries) => new Set(entries.map((e) => e.key)).size === entries.length,
+              'metadata keys must be distinct',
+            )
+            .nullish(),
+        }),
+      )
+      .max(50, 'at most 50 tags')
+      .refine((list) => new Set(list.map((tag) => tag.name)).size === list.length, 'tag names must be distinct')
+      .nullish(),
+    enabledToolIds: toolIds.nullish(),
+    disabledToolIds: toolIds.nullish(),
+  })
+  .refine((s) => !(s.enabledToolIds ?? []).some((id) => (s.disabledToolIds ?? []).includes(id)), {
+    message: 'a tool cannot be both enabled and disabled',
+    path: ['disabledToolIds'],
+  });
+
 const createFactoryInput = z.object({
   computerId: shortText(256).regex(/^\S+$/, 'must not contain spaces'),
   cwd: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').nullish(),
-  settings: z
-    .object({
-      model: shortText(200).nullish(),
-      reasoningEffort: z.string().nullish(),
-      interactionMode: z.string().nullish(),
-      autonomyLevel: z.string().nullish(),
-      autonomyMode: z.string().nullish(),
-      specModeModel: shortText(200).nullish(),
-      specModeReasoningEffort: z.string().nullish(),
-      providerLock: z.string().nullish(),
-      apiProviderLock: z.string().nullish(),
-      tags: z
-        .array(
-          z.object({
-            name: shortText(100),
-            metadata: z
-              .array(z.object({ key: shortText(100), value: z.string().max(1000, 'must be at most 1000 characters') }))
-              .max(50, 'at most 50 metadata entries')
-              .refine(
-                (entries) => new Set(entries.map((e) => e.key)).size === entries.length,
-                'metadata keys must be distinct',
-              )
-              .nullish(),
-          }),
-        )
-        .max(50, 'at most 50 tags')
-        .refine((list) => new Set(list.map((tag) => tag.name)).size === list.length, 'tag names must be distinct')
-        .nullish(),
-      enabledToolIds: toolIds.nullish(),
-      disabledToolIds: toolIds.nullish(),
-    })
-    .refine((s) => !(s.enabledToolIds ?? []).some((id) => (s.disabledToolIds ?? []).includes(id)), {
-      message: 'a tool cannot be both enabled and disabled',
-      path: ['disabledToolIds'],
-    })
-    .nullish(),
+  settings: factorySettingsInput.nullish(),
 });
+
+/** A global id of a FactorySession, validated and turned into the upstream id. */
+const factorySessionGlobalId = z.string().transform((text, ctx) => {
+  const decoded = decodeGlobalId(text);
+  if (!decoded || decoded.typename !== factorySource.typename || !factorySource.acceptsId(decoded.id)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be the `id` of a FactorySession (a global id, as queries return it)',
+    });
+    return z.NEVER;
+  }
+  return decoded.id;
+});
+
+const updateFactoryInput = z.object({
+  id: factorySessionGlobalId,
+  settings: factorySettingsInput.refine(
+    (settings) => Object.values(settings).some((value) => value !== null && value !== undefined),
+    'give at least one setting to change',
+  ),
+});
+
+const deleteFactoryInput = z.object({ id: factorySessionGlobalId });
 
 /** Drops absent (null) settings: Factory wants them left out, not null. */
 function factorySettingsBody(
-  settings: z.output<typeof createFactoryInput>['settings'],
+  settings: z.output<typeof factorySettingsInput> | null | undefined,
 ): Record<string, unknown> | undefined {
   if (!settings) return undefined;
   const body: Record<string, unknown> = {};
@@ -465,3 +489,79 @@ builder.mutationField('createFactorySession', (t) =>
     },
   }),
 );
+
+const UpdateFactorySessionInput = builder.inputType('UpdateFactorySessionInput', {
+  description: 'Changes to a Factory session’s settings; give at least one.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The session’s global `id`.' }),
+    settings: t.field({
+      type: FactorySessionSettingsInput,
+      required: true,
+      description: 'The settings to change; the others stay as they are.',
+    }),
+  }),
+});
+
+const DeleteFactorySessionInput = builder.inputType('DeleteFactorySessionInput', {
+  description: 'Names one Factory session.',
+  fields: (t) => ({ id: t.id({ required: true, description: 'The session’s global `id`.' }) }),
+});
+
+const FactorySessionPayload = builder
+  .objectRef<{ readonly session: FactorySessionRecord }>('FactorySessionPayload')
+  .implement({
+    description: 'A Factory session after a change.',
+    fields: (t) => ({
+      session: t.field({
+        type: FactorySession,
+        description: 'The session as Factory now has it.',
+        resolve: (p) => p.session,
+      }),
+    }),
+  });
+
+const DeleteFactorySessionPayload = builder
+  .objectRef<{ readonly deletedId: string }>('DeleteFactorySessionPayload')
+  .implement({
+    description: 'A deleted Factory session (Factory soft-deletes: it can restore it for a while).',
+    fields: (t) => ({
+      deletedId: t.exposeID('deletedId', {
+        description: 'Global id of the deleted session; `node` answers null for it now.',
+      }),
+    }),
+  });
+
+builder.mutationFields((t) => ({
+  updateFactorySession: t.field({
+    type: FactorySessionPayload,
+    description:
+      'Changes a Factory session’s settings (`PATCH /api/v0/sessions/{id}`). Never retried: on a timeout, `outcomeUnknown` is true.',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: UpdateFactorySessionInput, required: true, description: 'The changes.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(updateFactoryInput, args.input);
+      const factory = sourceOf(context, factorySource.name);
+      const { client, call } = useFactory(factory.access);
+      const session = await client
+        .updateSession(call, input.id, { sessionSettings: factorySettingsBody(input.settings) ?? {} })
+        .catch(notFoundAs(args.input.id));
+      factory.sessions.prime(session);
+      return { session };
+    },
+  }),
+  deleteFactorySession: t.field({
+    type: DeleteFactorySessionPayload,
+    description: 'Deletes a Factory session (`DELETE /api/v0/sessions/{id}`; Factory soft-deletes). Never retried.',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: DeleteFactorySessionInput, required: true, description: 'The session.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(deleteFactoryInput, args.input);
+      const factory = sourceOf(context, factorySource.name);
+      const { client, call } = useFactory(factory.access);
+      await client.deleteSession(call, input.id).catch(notFoundAs(args.input.id));
+      factory.sessions.forget(input.id);
+      factory.messages?.drop(input.id);
+      return { deletedId: args.input.id };
+    },
+  }),
+}));

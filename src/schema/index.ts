@@ -7,6 +7,7 @@ import './node.js';
 import './session.js';
 import './factory-session.js';
 import './everruns-session.js';
+import './message.js';
 import './federation.js';
 
 /** The gateway's schema as a plain GraphQL API. */

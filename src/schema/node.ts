@@ -5,6 +5,22 @@ import type { SessionRecord } from '../sources/session.js';
 import { builder } from './builder.js';
 import { badInput } from './errors.js';
 
+/** A node type that is not a session (a Message): how its global ids are checked and loaded. */
+export interface NodeType {
+  readonly typename: string;
+  /** Null when the part of the global id after the type is well formed, else what it should be. */
+  check(id: string): string | null;
+  /** The object, or null when it does not exist (or is not visible with the key used). */
+  load(context: GraphQLContext, id: string): Promise<object | null>;
+}
+
+const nodeTypes = new Map<string, NodeType>();
+
+/** Lets `node` and `nodes` load a node type that is not a session (its schema file registers it). */
+export function registerNodeType(type: NodeType): void {
+  nodeTypes.set(type.typename, type);
+}
+
 /** The registered source whose session type is `typename`. */
 function sourceOfType(typename: string): SourceModule | undefined {
   return allSources().find((source) => source.typename === typename);
@@ -28,13 +44,13 @@ export function decodeGlobalId(text: string): { typename: string; id: string } |
  * Decodes a global id and checks it names a known node type with a well-formed upstream id.
  * @throws GraphQLError `BAD_USER_INPUT` otherwise
  */
-export function parseGlobalId(text: string, argument: string): { typename: string; id: string; source: SourceModule } {
+function parseGlobalId(text: string, argument: string): { typename: string; id: string; source: SourceModule } {
   const decoded = decodeGlobalId(text);
   const typename = decoded?.typename ?? '';
   const id = decoded?.id ?? '';
   const source = sourceOfType(typename);
   if (!decoded || !source) {
-    const types = allSources().map((known) => known.typename);
+    const types = [...allSources().map((known) => known.typename), ...nodeTypes.keys()];
     throw badInput(
       `"${argument}" is not a global id of this API: use the \`id\` of a ${types.join(' or ')}.`,
       argument,
@@ -52,6 +68,24 @@ export function parseGlobalId(text: string, argument: string): { typename: strin
 /** Loads a session of a source through the request's loader. */
 function load(context: GraphQLContext, source: SourceModule, id: string): Promise<SessionRecord | null> {
   return sourceOf(context, source.name).sessions.load(id);
+}
+
+/**
+ * Checks a global id of any node type and returns how to load it, so that `nodes` refuses a bad
+ * id before it loads any.
+ * @throws GraphQLError `BAD_USER_INPUT` for a malformed id or one of no node type
+ */
+function nodeLoad(text: string, argument: string): (context: GraphQLContext) => Promise<object | null> {
+  const decoded = decodeGlobalId(text);
+  const other = decoded ? nodeTypes.get(decoded.typename) : undefined;
+  if (decoded && other) {
+    const problem = other.check(decoded.id);
+    if (problem)
+      throw badInput(`"${argument}" names a ${other.typename} whose id is malformed (${problem}).`, argument);
+    return (context) => other.load(context, decoded.id);
+  }
+  const { id, source } = parseGlobalId(text, argument);
+  return (context) => load(context, source, id);
 }
 
 /** Loads a session by global id through the request's loaders; null for ids that are not ours. */
@@ -80,10 +114,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Fetches any object by its global id. Null when it does not exist (or is not visible with your key).',
     args: { id: t.arg.id({ required: true, description: 'A global id.' }) },
-    resolve: (_root, args, context) => {
-      const { id, source } = parseGlobalId(args.id, 'id');
-      return load(context, source, id);
-    },
+    resolve: (_root, args, context) => nodeLoad(args.id, 'id')(context),
   }),
   nodes: t.field({
     type: [builder.nodeInterfaceRef()],
@@ -94,8 +125,8 @@ builder.queryFields((t) => ({
       if (args.ids.length > MAX_NODES) {
         throw badInput(`"ids" takes at most ${MAX_NODES} ids (got ${args.ids.length}).`, 'ids');
       }
-      const parsed = args.ids.map((id, index) => parseGlobalId(id, `ids[${index}]`));
-      return parsed.map(({ id, source }) => load(context, source, id));
+      const loads = args.ids.map((id, index) => nodeLoad(id, `ids[${index}]`));
+      return loads.map((loadOne) => loadOne(context));
     },
   }),
 }));

@@ -191,6 +191,9 @@ export class Decoder<T> {
   constructor(readonly decode: (answer: HttpAnswer) => T) {}
 }
 
+/** The answer as it came: for calls whose decoding needs the call's own arguments (a session id). */
+export const RAW_ANSWER = new Decoder((answer: HttpAnswer): HttpAnswer => answer);
+
 /** Waits for a shared call; this client's abort leaves it, and the last one to leave cancels it. */
 function waitFor<T>(shared: SharedCall<T>, promise: Promise<T>, signal: CancelSignal): Promise<T> {
   shared.waiters += 1;

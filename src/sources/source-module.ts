@@ -1,4 +1,5 @@
 import type { SourceAccess } from './access.js';
+import type { ConversationModule } from './conversation.js';
 import type { SourceId, SourceName } from './errors.js';
 import type { CallContext, UpstreamHttp } from './http.js';
 import type { SessionRecord } from './session.js';
@@ -100,4 +101,6 @@ export interface SourceModule<P = unknown> extends SourceId {
   /** One session by upstream id; null when the upstream does not know it. */
   getSession(http: UpstreamHttp, call: CallContext, id: string): Promise<SessionRecord | null>;
   readonly feed: FeedLane<P>;
+  /** Its sessions' conversations, when the upstream has them (`Session.messages` is null otherwise). */
+  readonly conversation?: ConversationModule;
 }

@@ -1,5 +1,5 @@
 /**
- * @generated SignedSource<<9b820c9cd6b53fdc240d6650f963b135>>
+ * @generated SignedSource<<4e49582218a271c45ff0161e28e1847c>>
  * @lightSyntaxTransform
  */
 
@@ -16,6 +16,9 @@ export type SessionFeedDetailQuery$data = {
   readonly node: {
     readonly agentId?: string;
     readonly computerId?: string | null | undefined;
+    readonly conversation: {
+      readonly " $fragmentSpreads": FragmentRefs<"SessionMessages_session">;
+    } | null | undefined;
     readonly messageCount?: number;
     readonly preview?: string | null | undefined;
     readonly session: {
@@ -84,6 +87,41 @@ v3 = {
   ],
   "type": "EverrunsSession",
   "abstractKey": null
+},
+v4 = {
+  "alias": null,
+  "args": null,
+  "kind": "ScalarField",
+  "name": "__typename",
+  "storageKey": null
+},
+v5 = {
+  "alias": null,
+  "args": null,
+  "kind": "ScalarField",
+  "name": "id",
+  "storageKey": null
+},
+v6 = {
+  "alias": null,
+  "args": null,
+  "kind": "ScalarField",
+  "name": "createdAt",
+  "storageKey": null
+},
+v7 = [
+  {
+    "kind": "Literal",
+    "name": "last",
+    "value": 20
+  }
+],
+v8 = {
+  "alias": null,
+  "args": null,
+  "kind": "ScalarField",
+  "name": "isError",
+  "storageKey": null
 };
 return {
   "fragment": {
@@ -116,6 +154,22 @@ return {
             "kind": "AliasedInlineFragmentSpread",
             "name": "session"
           },
+          {
+            "fragment": {
+              "kind": "InlineFragment",
+              "selections": [
+                {
+                  "args": null,
+                  "kind": "FragmentSpread",
+                  "name": "SessionMessages_session"
+                }
+              ],
+              "type": "Session",
+              "abstractKey": "__isSession"
+            },
+            "kind": "AliasedInlineFragmentSpread",
+            "name": "conversation"
+          },
           (v2/*:: as any*/),
           (v3/*:: as any*/)
         ],
@@ -139,20 +193,8 @@ return {
         "name": "node",
         "plural": false,
         "selections": [
-          {
-            "alias": null,
-            "args": null,
-            "kind": "ScalarField",
-            "name": "__typename",
-            "storageKey": null
-          },
-          {
-            "alias": null,
-            "args": null,
-            "kind": "ScalarField",
-            "name": "id",
-            "storageKey": null
-          },
+          (v4/*:: as any*/),
+          (v5/*:: as any*/),
           {
             "kind": "InlineFragment",
             "selections": [
@@ -177,19 +219,174 @@ return {
                 "name": "source",
                 "storageKey": null
               },
-              {
-                "alias": null,
-                "args": null,
-                "kind": "ScalarField",
-                "name": "createdAt",
-                "storageKey": null
-              },
+              (v6/*:: as any*/),
               {
                 "alias": null,
                 "args": null,
                 "kind": "ScalarField",
                 "name": "model",
                 "storageKey": null
+              }
+            ],
+            "type": "Session",
+            "abstractKey": "__isSession"
+          },
+          {
+            "kind": "InlineFragment",
+            "selections": [
+              {
+                "alias": null,
+                "args": (v7/*:: as any*/),
+                "concreteType": "MessageConnection",
+                "kind": "LinkedField",
+                "name": "messages",
+                "plural": false,
+                "selections": [
+                  {
+                    "alias": null,
+                    "args": null,
+                    "concreteType": "MessageEdge",
+                    "kind": "LinkedField",
+                    "name": "edges",
+                    "plural": true,
+                    "selections": [
+                      {
+                        "alias": null,
+                        "args": null,
+                        "concreteType": "Message",
+                        "kind": "LinkedField",
+                        "name": "node",
+                        "plural": false,
+                        "selections": [
+                          (v5/*:: as any*/),
+                          {
+                            "alias": null,
+                            "args": null,
+                            "kind": "ScalarField",
+                            "name": "role",
+                            "storageKey": null
+                          },
+                          {
+                            "alias": null,
+                            "args": null,
+                            "kind": "ScalarField",
+                            "name": "text",
+                            "storageKey": null
+                          },
+                          (v6/*:: as any*/),
+                          (v8/*:: as any*/),
+                          {
+                            "alias": null,
+                            "args": null,
+                            "concreteType": null,
+                            "kind": "LinkedField",
+                            "name": "parts",
+                            "plural": true,
+                            "selections": [
+                              (v4/*:: as any*/),
+                              {
+                                "kind": "InlineFragment",
+                                "selections": [
+                                  {
+                                    "alias": null,
+                                    "args": null,
+                                    "kind": "ScalarField",
+                                    "name": "name",
+                                    "storageKey": null
+                                  },
+                                  {
+                                    "alias": null,
+                                    "args": null,
+                                    "kind": "ScalarField",
+                                    "name": "arguments",
+                                    "storageKey": null
+                                  }
+                                ],
+                                "type": "ToolCallPart",
+                                "abstractKey": null
+                              },
+                              {
+                                "kind": "InlineFragment",
+                                "selections": [
+                                  (v8/*:: as any*/)
+                                ],
+                                "type": "ToolResultPart",
+                                "abstractKey": null
+                              },
+                              {
+                                "kind": "InlineFragment",
+                                "selections": [
+                                  {
+                                    "alias": null,
+                                    "args": null,
+                                    "kind": "ScalarField",
+                                    "name": "type",
+                                    "storageKey": null
+                                  },
+                                  {
+                                    "alias": null,
+                                    "args": null,
+                                    "kind": "ScalarField",
+                                    "name": "raw",
+                                    "storageKey": null
+                                  }
+                                ],
+                                "type": "OtherPart",
+                                "abstractKey": null
+                              }
+                            ],
+                            "storageKey": null
+                          },
+                          (v4/*:: as any*/)
+                        ],
+                        "storageKey": null
+                      },
+                      {
+                        "alias": null,
+                        "args": null,
+                        "kind": "ScalarField",
+                        "name": "cursor",
+                        "storageKey": null
+                      }
+                    ],
+                    "storageKey": null
+                  },
+                  {
+                    "alias": null,
+                    "args": null,
+                    "concreteType": "PageInfo",
+                    "kind": "LinkedField",
+                    "name": "pageInfo",
+                    "plural": false,
+                    "selections": [
+                      {
+                        "alias": null,
+                        "args": null,
+                        "kind": "ScalarField",
+                        "name": "hasPreviousPage",
+                        "storageKey": null
+                      },
+                      {
+                        "alias": null,
+                        "args": null,
+                        "kind": "ScalarField",
+                        "name": "startCursor",
+                        "storageKey": null
+                      }
+                    ],
+                    "storageKey": null
+                  }
+                ],
+                "storageKey": "messages(last:20)"
+              },
+              {
+                "alias": null,
+                "args": (v7/*:: as any*/),
+                "filters": null,
+                "handle": "connection",
+                "key": "SessionMessages_messages",
+                "kind": "LinkedHandle",
+                "name": "messages"
               }
             ],
             "type": "Session",
@@ -203,16 +400,16 @@ return {
     ]
   },
   "params": {
-    "cacheID": "d1306c8053533f0c62986cccbf91d811",
+    "cacheID": "96b61fda8a63e41c36d1a5bcbe393878",
     "id": null,
     "metadata": {},
     "name": "SessionFeedDetailQuery",
     "operationKind": "query",
-    "text": "query SessionFeedDetailQuery(\n  $id: ID!\n) {\n  node(id: $id) {\n    __typename\n    ...SessionRow_session\n    ... on FactorySession {\n      computerId\n      messageCount\n    }\n    ... on EverrunsSession {\n      agentId\n      preview\n    }\n    id\n  }\n}\n\nfragment SessionRow_session on Session {\n  __isSession: __typename\n  id\n  title\n  state\n  source\n  createdAt\n  model\n}\n"
+    "text": "query SessionFeedDetailQuery(\n  $id: ID!\n) {\n  node(id: $id) {\n    __typename\n    ...SessionRow_session\n    ...SessionMessages_session\n    ... on FactorySession {\n      computerId\n      messageCount\n    }\n    ... on EverrunsSession {\n      agentId\n      preview\n    }\n    id\n  }\n}\n\nfragment SessionMessages_session on Session {\n  __isSession: __typename\n  messages(last: 20) {\n    edges {\n      node {\n        id\n        role\n        text\n        createdAt\n        isError\n        parts {\n          __typename\n          ... on ToolCallPart {\n            name\n            arguments\n          }\n          ... on ToolResultPart {\n            isError\n          }\n          ... on OtherPart {\n            type\n            raw\n          }\n        }\n        __typename\n      }\n      cursor\n    }\n    pageInfo {\n      hasPreviousPage\n      startCursor\n    }\n  }\n  id\n}\n\nfragment SessionRow_session on Session {\n  __isSession: __typename\n  id\n  title\n  state\n  source\n  createdAt\n  model\n}\n"
   }
 };
 })();
 
-(node as any).hash = "af8c0abac2a3d63c4de1473d67e24c25";
+(node as any).hash = "21f4ac91c0c137a305389eb34144bf6c";
 
 export default node;

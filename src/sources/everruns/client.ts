@@ -1,7 +1,15 @@
+import type { MessageList, MessageRecord } from '../conversation.js';
 import { type SourceId, UpstreamError } from '../errors.js';
-import { type CallContext, Decoder, type UpstreamHttp } from '../http.js';
+import { type CallContext, Decoder, RAW_ANSWER, type UpstreamHttp } from '../http.js';
 import { parseAnswer, parseItems } from '../parse.js';
-import { everrunsCancelPayload, everrunsSessionListPayload, everrunsSessionPayload } from './payload.js';
+import {
+  everrunsCancelPayload,
+  everrunsMessageListPayload,
+  everrunsMessagePayload,
+  everrunsSessionListPayload,
+  everrunsSessionPayload,
+} from './payload.js';
+import { toEverrunsMessage } from './to-message.js';
 import { type EverrunsSessionRecord, toEverrunsSession } from './to-session.js';
 
 /** One page of `GET /v1/sessions` (offset paging, newest first). */
@@ -57,6 +65,10 @@ export interface EverrunsClient {
   updateSession(call: CallContext, sessionId: string, body: EverrunsUpdateBody): Promise<EverrunsSessionRecord>;
   deleteSession(call: CallContext, sessionId: string): Promise<void>;
   cancelSession(call: CallContext, sessionId: string): Promise<EverrunsCancelResult>;
+  /** The whole conversation, oldest first (Everruns does not page it). */
+  listMessages(call: CallContext, sessionId: string): Promise<MessageList>;
+  /** Adds a user message, which starts a turn; answers the new message. */
+  createMessage(call: CallContext, sessionId: string, text: string): Promise<MessageRecord>;
 }
 
 /** Creates the Everruns client over a shared HTTP layer. Keys are passed per call. */
@@ -125,6 +137,35 @@ export function createEverrunsClient(http: UpstreamHttp): EverrunsClient {
         { method: 'POST', route: 'POST /v1/sessions/:id/cancel', path: `${sessionPath(sessionId)}/cancel` },
         cancel,
       );
+    },
+
+    async listMessages(call, sessionId) {
+      const answer = await http.send(
+        call,
+        {
+          method: 'GET',
+          route: 'GET /v1/sessions/:id/messages',
+          path: `${sessionPath(sessionId)}/messages`,
+        },
+        RAW_ANSWER,
+      );
+      const list = parseAnswer(source, everrunsMessageListPayload, answer.body);
+      const { items, invalid } = parseItems(source, list.data, everrunsMessagePayload);
+      return { messages: items.map((item) => toEverrunsMessage(sessionId, item)), invalidItems: invalid };
+    },
+
+    async createMessage(call, sessionId, text) {
+      const answer = await http.send(
+        call,
+        {
+          method: 'POST',
+          route: 'POST /v1/sessions/:id/messages',
+          path: `${sessionPath(sessionId)}/messages`,
+          body: { message: { role: 'user', content: [{ type: 'text', text }] } },
+        },
+        RAW_ANSWER,
+      );
+      return toEverrunsMessage(sessionId, parseAnswer(source, everrunsMessagePayload, answer.body));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { clientsOf } from '../access.js';
+import type { ConversationModule } from '../conversation.js';
 import type { SourceModule, SourceRequest } from '../source-module.js';
 import { createEverrunsClient, EVERRUNS, EVERRUNS_SESSION_ID, type EverrunsListParams } from './client.js';
 import { type EverrunsPosition, readEverrunsForward } from './pager.js';
@@ -22,6 +23,29 @@ export function everrunsLister(request: SourceRequest) {
     return request.list(client.listSessions(call, params));
   };
 }
+
+/** Everruns message ids: `message_` + 32 lowercase hex digits. */
+const EVERRUNS_MESSAGE_ID = /^message_[0-9a-f]{32}$/;
+
+/** Everruns conversations: the whole list in one call, send (starts a turn), cancel. */
+const everrunsConversation: ConversationModule = {
+  roles: { user: 'USER', agent: 'AGENT', tool_result: 'TOOL', system: 'SYSTEM' },
+  acceptsMessageId: (id) => EVERRUNS_MESSAGE_ID.test(id),
+  messageIdShape: '`message_` followed by 32 lowercase hex digits',
+  listing: {
+    kind: 'whole',
+    listAll: (http, call, sessionId) => clients.clientOf(http).listMessages(call, sessionId),
+  },
+  async send(http, call, sessionId, text) {
+    const message = await clients.clientOf(http).createMessage(call, sessionId, text);
+    return { messageId: message.sourceId, message };
+  },
+  async interrupt(http, call, sessionId) {
+    const { status } = await clients.clientOf(http).cancelSession(call, sessionId);
+    const outcome = status === 'cancelled' ? 'INTERRUPTED' : status === 'no_op' ? 'NO_OP' : 'UNKNOWN';
+    return { outcome, upstreamStatus: status };
+  },
+};
 
 const feedPosition = z.object({
   o: z.number().int().min(0),
@@ -68,4 +92,5 @@ export const everrunsSource: SourceModule<EverrunsPosition> = {
       return { offset: o, key: { micros: t, id: i } };
     },
   },
+  conversation: everrunsConversation,
 };

@@ -64,3 +64,26 @@ export const everrunsCancelPayload = z.compile(
     message: z.string().nullish(),
   }),
 );
+
+/** A content part: only `type` is checked; the rest is kept, so a new part type is served whole. */
+export const everrunsContentPartPayload = z.looseObject({ type: z.string() });
+export type EverrunsContentPartPayload = z.output<typeof everrunsContentPartPayload>;
+
+/** A message of `GET /v1/sessions/{id}/messages`, and the answer of `POST` there. */
+export const everrunsMessagePayload = z.compile(
+  z.object({
+    id: z.string().min(1),
+    role: z.string(),
+    content: z.array(everrunsContentPartPayload),
+    created_at: timestamp,
+    sequence: z.number().int().nullish(),
+  }),
+);
+export type EverrunsMessagePayload = z.output<typeof everrunsMessagePayload>;
+
+/** The message list envelope (not paginated); items are checked one by one. */
+export const everrunsMessageListPayload = z.compile(
+  z.object({
+    data: z.array(z.unknown()),
+  }),
+);

@@ -1,7 +1,16 @@
+import type { MessagePage, MessagePageParams, MessageRecord } from '../conversation.js';
 import { type SourceId, UpstreamError } from '../errors.js';
-import { type CallContext, Decoder, type UpstreamHttp } from '../http.js';
+import { type CallContext, Decoder, RAW_ANSWER, type UpstreamHttp } from '../http.js';
 import { parseAnswer, parseItems } from '../parse.js';
-import { factorySessionListPayload, factorySessionPayload } from './payload.js';
+import {
+  factoryInterruptPayload,
+  factoryMessageListPayload,
+  factoryMessagePayload,
+  factorySentMessagePayload,
+  factorySessionListPayload,
+  factorySessionPayload,
+} from './payload.js';
+import { toFactoryMessage } from './to-message.js';
 import { type FactorySessionRecord, toFactorySession } from './to-session.js';
 
 /** One page of `GET /api/v0/sessions`. */
@@ -28,12 +37,34 @@ export interface FactoryCreateBody {
   readonly sessionSettings?: Record<string, unknown>;
 }
 
+/** The body of `PATCH /api/v0/sessions/{id}`, already validated by the schema. */
+export interface FactoryUpdateBody {
+  readonly sessionSettings: Record<string, unknown>;
+}
+
+/** What `POST /api/v0/sessions/{id}/messages` answers. */
+export interface FactorySent {
+  readonly messageId: string;
+  /** The agent's status after submission (`idle`, `pending`, `running`), when sent. */
+  readonly status: string | null;
+}
+
 /** Typed access to the Factory Public API v0 session endpoints. */
 export interface FactoryClient {
   listSessions(call: CallContext, params: FactoryListParams): Promise<FactoryListPage>;
   /** Resolves `null` when Factory answers 404. */
   getSession(call: CallContext, sessionId: string): Promise<FactorySessionRecord | null>;
   createSession(call: CallContext, body: FactoryCreateBody): Promise<FactorySessionRecord>;
+  updateSession(call: CallContext, sessionId: string, body: FactoryUpdateBody): Promise<FactorySessionRecord>;
+  /** Soft-deletes the session (Factory keeps it restorable for a while). */
+  deleteSession(call: CallContext, sessionId: string): Promise<void>;
+  /** One page of the conversation, oldest first. */
+  listMessages(call: CallContext, sessionId: string, params: MessagePageParams): Promise<MessagePage>;
+  /** Resolves `null` when Factory answers 404. */
+  getMessage(call: CallContext, sessionId: string, messageId: string): Promise<MessageRecord | null>;
+  sendMessage(call: CallContext, sessionId: string, text: string): Promise<FactorySent>;
+  /** Factory's status word after the interrupt, when it sent one. */
+  interrupt(call: CallContext, sessionId: string): Promise<string | null>;
 }
 
 /** Factory as errors and messages name it. */
@@ -53,6 +84,7 @@ export function createFactoryClient(http: UpstreamHttp): FactoryClient {
       nextCursor: page.pagination.hasMore ? page.pagination.nextCursor : null,
     };
   });
+  const sessionPath = (id: string) => `/api/v0/sessions/${encodeURIComponent(id)}`;
   return {
     listSessions(call, params) {
       return http.send(
@@ -73,8 +105,11 @@ export function createFactoryClient(http: UpstreamHttp): FactoryClient {
 
     async getSession(call, sessionId) {
       try {
-        const path = `/api/v0/sessions/${encodeURIComponent(sessionId)}`;
-        return await http.send(call, { method: 'GET', route: 'GET /api/v0/sessions/:id', path }, session);
+        return await http.send(
+          call,
+          { method: 'GET', route: 'GET /api/v0/sessions/:id', path: sessionPath(sessionId) },
+          session,
+        );
       } catch (error) {
         if (error instanceof UpstreamError && error.code === 'NOT_FOUND') return null;
         throw error;
@@ -87,6 +122,97 @@ export function createFactoryClient(http: UpstreamHttp): FactoryClient {
         { method: 'POST', route: 'POST /api/v0/sessions', path: '/api/v0/sessions', body },
         session,
       );
+    },
+
+    async updateSession(call, sessionId, body) {
+      const answer = await http.send(
+        call,
+        {
+          method: 'PATCH',
+          route: 'PATCH /api/v0/sessions/:id',
+          path: sessionPath(sessionId),
+          body,
+        },
+        RAW_ANSWER,
+      );
+      return toFactorySession(parseAnswer(source, factorySessionPayload, answer.body));
+    },
+
+    async deleteSession(call, sessionId) {
+      await http.send(
+        call,
+        { method: 'DELETE', route: 'DELETE /api/v0/sessions/:id', path: sessionPath(sessionId) },
+        RAW_ANSWER,
+      );
+    },
+
+    async listMessages(call, sessionId, params) {
+      const answer = await http.send(
+        call,
+        {
+          method: 'GET',
+          route: 'GET /api/v0/sessions/:id/messages',
+          path: `${sessionPath(sessionId)}/messages`,
+          query: { limit: String(params.limit), cursor: params.cursor ?? undefined, role: params.role ?? undefined },
+        },
+        RAW_ANSWER,
+      );
+      const page = parseAnswer(source, factoryMessageListPayload, answer.body);
+      const { items, invalid } = parseItems(source, page.messages, factoryMessagePayload);
+      return {
+        messages: items.map((item) => toFactoryMessage(sessionId, item)),
+        invalidItems: invalid,
+        hasMore: page.pagination.hasMore,
+        nextCursor: page.pagination.hasMore ? page.pagination.nextCursor : null,
+      };
+    },
+
+    async getMessage(call, sessionId, messageId) {
+      try {
+        const answer = await http.send(
+          call,
+          {
+            method: 'GET',
+            route: 'GET /api/v0/sessions/:id/messages/:messageId',
+            path: `${sessionPath(sessionId)}/messages/${encodeURIComponent(messageId)}`,
+          },
+          RAW_ANSWER,
+        );
+        return toFactoryMessage(sessionId, parseAnswer(source, factoryMessagePayload, answer.body));
+      } catch (error) {
+        if (error instanceof UpstreamError && error.code === 'NOT_FOUND') return null;
+        throw error;
+      }
+    },
+
+    async sendMessage(call, sessionId, text) {
+      const answer = await http.send(
+        call,
+        {
+          method: 'POST',
+          route: 'POST /api/v0/sessions/:id/messages',
+          path: `${sessionPath(sessionId)}/messages`,
+          body: { text },
+        },
+        RAW_ANSWER,
+      );
+      const sent = parseAnswer(source, factorySentMessagePayload, answer.body);
+      return { messageId: sent.messageId, status: sent.status ?? null };
+    },
+
+    async interrupt(call, sessionId) {
+      const answer = await http.send(
+        call,
+        {
+          method: 'POST',
+          route: 'POST /api/v0/sessions/:id/interrupt',
+          path: `${sessionPath(sessionId)}/interrupt`,
+        },
+        RAW_ANSWER,
+      );
+      // The documented body shows no fields: an empty answer is an interrupt with no word.
+      const parsed = parseAnswer(source, factoryInterruptPayload, answer.body ?? {});
+      return parsed.status ?? null;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { clientsOf } from '../access.js';
+import type { ConversationModule, Interruption } from '../conversation.js';
 import type { SourceModule, SourceRequest } from '../source-module.js';
 import { createFactoryClient, FACTORY, type FactoryListParams } from './client.js';
 import { type FactoryPosition, readFactory } from './pager.js';
@@ -19,6 +20,40 @@ export function factoryLister(request: SourceRequest) {
     return request.list(client.listSessions(call, params));
   };
 }
+
+/** Factory's interrupt words: `interrupted` when a turn was stopped, the agent's status otherwise. */
+const INTERRUPT_OUTCOMES: Readonly<Record<string, Interruption['outcome']>> = {
+  interrupted: 'INTERRUPTED',
+  idle: 'NO_OP',
+  pending: 'NO_OP',
+};
+
+/** Factory ids of sessions and messages: letters, digits, `-`, `_`, `.`. */
+const FACTORY_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Factory conversations: keyset pages with a role filter, one message by id, send, interrupt. */
+const factoryConversation: ConversationModule = {
+  roles: { user: 'USER', assistant: 'AGENT', tool: 'TOOL', system: 'SYSTEM' },
+  acceptsMessageId: (id) => FACTORY_ID.test(id),
+  messageIdShape: 'letters, digits, `-`, `_` or `.`, at most 128',
+  listing: {
+    kind: 'pages',
+    maxLimit: 100,
+    roleFilter: { USER: 'user', AGENT: 'assistant', TOOL: 'tool' },
+    listPage: (http, call, sessionId, params) => clients.clientOf(http).listMessages(call, sessionId, params),
+    getMessage: (http, call, sessionId, messageId) => clients.clientOf(http).getMessage(call, sessionId, messageId),
+  },
+  async send(http, call, sessionId, text) {
+    const sent = await clients.clientOf(http).sendMessage(call, sessionId, text);
+    return { messageId: sent.messageId, message: null };
+  },
+  async interrupt(http, call, sessionId) {
+    const status = await clients.clientOf(http).interrupt(call, sessionId);
+    const outcome =
+      status !== null && Object.hasOwn(INTERRUPT_OUTCOMES, status) ? INTERRUPT_OUTCOMES[status] : undefined;
+    return { outcome: outcome ?? 'UNKNOWN', upstreamStatus: status };
+  },
+};
 
 const feedPosition = z.object({
   c: z.string().max(4096).nullable(),
@@ -42,7 +77,7 @@ export const factorySource: SourceModule<FactoryPosition> = {
     tokenUsage: 'sessionSettings.tokenUsage',
   },
   states: { pending: 'PENDING', running: 'RUNNING', idle: 'IDLE' },
-  acceptsId: (id) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id),
+  acceptsId: (id) => FACTORY_ID.test(id),
   idShape: 'letters, digits, `-`, `_` or `.`, at most 128',
   getSession: (http, call, id) => clients.clientOf(http).getSession(call, id),
   feed: {
@@ -63,4 +98,5 @@ export const factorySource: SourceModule<FactoryPosition> = {
       return { cursor: c, consumed: n, key: { micros: t, id: i } };
     },
   },
+  conversation: factoryConversation,
 };

@@ -109,3 +109,46 @@ export const factorySessionListPayload = z.compile(
     }),
   }),
 );
+
+/** A content part: only `type` is checked; the rest is kept, so a new part type is served whole. */
+export const factoryContentPartPayload = z.looseObject({ type: z.string() });
+export type FactoryContentPartPayload = z.output<typeof factoryContentPartPayload>;
+
+/** A message of `GET /api/v0/sessions/{id}/messages` (and of the one-message GET). */
+export const factoryMessagePayload = z.compile(
+  z.object({
+    id: z.string().min(1),
+    role: z.string(),
+    content: z.array(factoryContentPartPayload),
+    createdAt: epochMs,
+    parentId: optionalString,
+    isError: z.boolean().nullish(),
+  }),
+);
+export type FactoryMessagePayload = z.output<typeof factoryMessagePayload>;
+
+/** The message list envelope; items are checked one by one, as sessions are. */
+export const factoryMessageListPayload = z.compile(
+  z.object({
+    messages: z.array(z.unknown()),
+    pagination: z.object({
+      hasMore: z.boolean(),
+      nextCursor: z.string().nullable(),
+    }),
+  }),
+);
+
+/** `POST /api/v0/sessions/{id}/messages` answers the new message's id and the agent's status. */
+export const factorySentMessagePayload = z.compile(
+  z.object({
+    messageId: z.string().min(1),
+    status: optionalString,
+  }),
+);
+
+/** `POST /api/v0/sessions/{id}/interrupt`: the documented body shows no fields, so all are optional. */
+export const factoryInterruptPayload = z.compile(
+  z.object({
+    status: optionalString,
+  }),
+);

@@ -1,0 +1,468 @@
+import { z } from 'zod';
+import { sourceOf } from '../context.js';
+import {
+  type ConversationModule,
+  type Interruption,
+  type MessagePartRecord,
+  type MessageRecord,
+  type MessageRoleName,
+  roleOf,
+} from '../sources/conversation.js';
+import { type Keep, type MessagePosition, type MessageWindow, readPaged, readWhole } from '../sources/message-pager.js';
+import { allSources, type SourceModule, sourceNamed } from '../sources/registry.js';
+import type { SessionRecord } from '../sources/session.js';
+import { builder } from './builder.js';
+import { badInput, mutationErrors, notFoundAs, reportInvalidItems, validateInput } from './errors.js';
+import { decodeGlobalId, registerNodeType } from './node.js';
+import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
+import { Session } from './session.js';
+
+/** A role's description, with the upstream words that mean it, from each source's role table. */
+function roleDescription(role: MessageRoleName, text: string): string {
+  const words = allSources().flatMap((source) => {
+    const table = source.conversation?.roles ?? {};
+    const mine = Object.keys(table).filter((word) => table[word] === role);
+    return mine.length > 0 ? [`${source.label} ${mine.map((word) => `\`${word}\``).join(', ')}`] : [];
+  });
+  return words.length > 0 ? `${text} (${words.join('; ')}).` : `${text}.`;
+}
+
+export const MessageRole = builder.enumType('MessageRole', {
+  description: 'The normalised role of a message; `upstreamRole` keeps the upstream word verbatim.',
+  values: {
+    USER: { description: roleDescription('USER', 'Written by a person') },
+    AGENT: { description: roleDescription('AGENT', 'Written by the agent') },
+    TOOL: { description: roleDescription('TOOL', 'A tool’s answer') },
+    SYSTEM: { description: roleDescription('SYSTEM', 'A system message') },
+    UNKNOWN: { description: 'A role word this gateway does not know; read `upstreamRole`.' },
+  } as const,
+});
+
+/** The normalised role of a message: its source's table, UNKNOWN for any other word. */
+function roleOfMessage(message: MessageRecord): MessageRoleName {
+  return roleOf(sourceNamed(message.source)?.conversation?.roles ?? {}, message.upstreamRole);
+}
+
+type Part<K extends MessagePartRecord['kind']> = Extract<MessagePartRecord, { kind: K }>;
+
+const TextPart = builder.objectRef<Part<'TEXT'>>('TextPart').implement({
+  description: 'Text.',
+  fields: (t) => ({ text: t.exposeString('text', { description: 'The text.' }) }),
+});
+
+const ToolCallPart = builder.objectRef<Part<'TOOL_CALL'>>('ToolCallPart').implement({
+  description: 'The agent asking for a tool to run.',
+  fields: (t) => ({
+    toolCallId: t.exposeString('toolCallId', {
+      nullable: true,
+      description: 'Id of the call; its ToolResultPart names it.',
+    }),
+    name: t.exposeString('name', { description: 'The tool.' }),
+    arguments: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'Its arguments, as the upstream sent them.',
+      resolve: (part) => part.arguments ?? null,
+    }),
+  }),
+});
+
+const ToolResultPart = builder.objectRef<Part<'TOOL_RESULT'>>('ToolResultPart').implement({
+  description: 'What a tool answered.',
+  fields: (t) => ({
+    toolCallId: t.exposeString('toolCallId', { nullable: true, description: 'Id of the call it answers.' }),
+    result: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The result, as the upstream sent it.',
+      resolve: (part) => part.result ?? null,
+    }),
+    error: t.exposeString('error', { nullable: true, description: 'The error text, when the tool failed.' }),
+    isError: t.exposeBoolean('isError', { description: 'True when the tool failed.' }),
+  }),
+});
+
+const ImagePart = builder.objectRef<Part<'IMAGE'>>('ImagePart').implement({
+  description: 'An image: inline (base64), by URL, or an uploaded image by id.',
+  fields: (t) => ({
+    url: t.exposeString('url', { nullable: true, description: 'Where the image is, when it is linked.' }),
+    mediaType: t.exposeString('mediaType', { nullable: true, description: 'Its media type, e.g. `image/png`.' }),
+    data: t.exposeString('data', { nullable: true, description: 'Base64 data, when the image is inline.' }),
+    imageId: t.exposeString('imageId', {
+      nullable: true,
+      description: 'The id of an uploaded image the part refers to.',
+    }),
+    filename: t.exposeString('filename', { nullable: true, description: 'Its file name, when known.' }),
+  }),
+});
+
+const OtherPart = builder.objectRef<Part<'OTHER'>>('OtherPart').implement({
+  description: 'A part of a type this gateway does not model: served whole, never dropped.',
+  fields: (t) => ({
+    type: t.exposeString('type', { description: 'The upstream’s part type, verbatim.' }),
+    raw: t.field({
+      type: 'JSON',
+      description: 'The whole part, as the upstream sent it.',
+      resolve: (part) => part.raw,
+    }),
+  }),
+});
+
+const PART_TYPES = {
+  TEXT: 'TextPart',
+  TOOL_CALL: 'ToolCallPart',
+  TOOL_RESULT: 'ToolResultPart',
+  IMAGE: 'ImagePart',
+  OTHER: 'OtherPart',
+} as const satisfies Record<MessagePartRecord['kind'], string>;
+
+export const MessagePart = builder.unionType('MessagePart', {
+  description: 'One part of a message’s content.',
+  types: [TextPart, ToolCallPart, ToolResultPart, ImagePart, OtherPart],
+  resolveType: (part) => PART_TYPES[part.kind],
+});
+
+/** The part of a Message's global id after the type: source, session and message ids. */
+function messageRawId(message: MessageRecord): string {
+  return `${message.source}:${message.sessionId}:${message.sourceId}`;
+}
+
+interface MessageId {
+  readonly source: SourceModule;
+  readonly sessionId: string;
+  readonly messageId: string;
+}
+
+/** Splits a Message id into its source, session and message; null when it is not one. */
+function parseMessageId(raw: string): MessageId | null {
+  const first = raw.indexOf(':');
+  const second = raw.indexOf(':', first + 1);
+  if (first <= 0 || second <= first + 1) return null;
+  const source = sourceNamed(raw.slice(0, first));
+  const sessionId = raw.slice(first + 1, second);
+  const messageId = raw.slice(second + 1);
+  if (!source?.conversation || !source.acceptsId(sessionId) || !source.conversation.acceptsMessageId(messageId)) {
+    return null;
+  }
+  return { source, sessionId, messageId };
+}
+
+/** Whether a value is a message record (the Node interface tells its types apart by this). */
+function isMessage(value: unknown): value is MessageRecord {
+  return typeof value === 'object' && value !== null && 'upstreamRole' in value && 'parts' in value;
+}
+
+export const Message = builder.objectRef<MessageRecord>('Message');
+
+builder.node(Message, {
+  description: 'One message of a session’s conversation.',
+  id: { resolve: messageRawId },
+  isTypeOf: isMessage,
+  fields: (t) => ({
+    sourceId: t.exposeString('sourceId', { description: "The upstream's own id of the message." }),
+    session: t.field({
+      type: Session,
+      nullable: true,
+      description: 'The session it belongs to (read through the request’s loader).',
+      resolve: (message, _args, context) => sourceOf(context, message.source).sessions.load(message.sessionId),
+    }),
+    role: t.field({ type: MessageRole, description: 'Normalised role.', resolve: roleOfMessage }),
+    upstreamRole: t.exposeString('upstreamRole', {
+      description: "The upstream's role word, verbatim (new words show here, never as null).",
+    }),
+    text: t.exposeString('text', { description: 'The text parts joined with "\\n" ("" when there are none).' }),
+    parts: t.field({ type: [MessagePart], description: 'The content, part by part.', resolve: (m) => m.parts }),
+    createdAt: t.expose('createdAt', {
+      type: 'DateTime',
+      description: 'When it was written, at the upstream’s precision.',
+    }),
+    isError: t.exposeBoolean('isError', {
+      description: 'True for an error message: the upstream’s flag, or else a failed tool result in it.',
+    }),
+  }),
+});
+
+registerNodeType({
+  typename: 'Message',
+  check: (raw) => (parseMessageId(raw) ? null : 'use the `id` of a Message, as queries return it'),
+  load: async (context, raw) => {
+    const id = parseMessageId(raw);
+    const loader = id ? sourceOf(context, id.source.name).messages : null;
+    return id && loader ? loader.one(id.sessionId, id.messageId) : null;
+  },
+});
+
+export const MessageConnection = builder.connectionObject(
+  {
+    type: Message,
+    name: 'MessageConnection',
+    description: 'A page of a session’s conversation, oldest first.',
+  },
+  { name: 'MessageEdge', description: 'A message and its cursor.', nodeField: { description: 'The message.' } },
+);
+
+/** `messages` cursors: the session, the role filter, and the message's position. */
+const messageCursor = z.object({
+  v: z.literal(1),
+  k: z.literal('msg'),
+  s: z.string().max(64),
+  x: z.string().max(256),
+  r: z.string().max(16).nullable(),
+  c: z.string().max(4096).nullable(),
+  n: z.number().int().min(0).max(10_000_000),
+  ...CURSOR_KEY,
+});
+type MessageCursor = z.output<typeof messageCursor>;
+
+function cursorOf(session: SessionRecord, role: string | null, position: MessagePosition): string {
+  const cursor: MessageCursor = {
+    v: 1,
+    k: 'msg',
+    s: session.kind,
+    x: session.sourceId,
+    r: role,
+    c: position.cursor,
+    n: position.offset,
+    t: position.micros,
+    i: position.id,
+  };
+  return encodeCursor(cursor);
+}
+
+function positionOf(text: string, argument: string, session: SessionRecord, role: string | null): MessagePosition {
+  const cursor = decodeCursor(messageCursor, text, argument, 'messages');
+  if (cursor.s !== session.kind || cursor.x !== session.sourceId) {
+    throw badInput(
+      `"${argument}" is a cursor of another session's messages: page each session with its own.`,
+      argument,
+    );
+  }
+  if (cursor.r !== role) {
+    throw badInput(
+      `This cursor was issued for a different role: page with the same role, or start without "${argument}".`,
+      argument,
+    );
+  }
+  return { cursor: cursor.c, offset: cursor.n, micros: cursor.t, id: cursor.i };
+}
+
+builder.interfaceField(Session, 'messages', (t) =>
+  t.field({
+    type: MessageConnection,
+    nullable: true,
+    description:
+      'The conversation, oldest first; pages both ways (first/after or last/before). Where the upstream pages forward only, a backward page reads forward from the first message (one call per 100 messages before it); where it answers a conversation whole, that one call is paged here. Null, with a coded error, when the upstream fails; null for a source without conversations.',
+    args: {
+      first: t.arg.int({ description: 'Page size forward, 1-100 (default 20).' }),
+      after: t.arg.string({ description: 'Cursor to continue after.' }),
+      last: t.arg.int({ description: 'Page size backward, 1-100.' }),
+      before: t.arg.string({ description: 'Cursor to continue before.' }),
+      role: t.arg({
+        type: MessageRole,
+        description: 'Only messages of this role (filtered upstream where it can, else here: pages stay full).',
+      }),
+    },
+    resolve: async (session, args, context, info) => {
+      const request = sourceOf(context, session.kind);
+      const loader = request.messages;
+      if (!loader) return null;
+      const backward = args.last != null || args.before != null;
+      if (backward && (args.first != null || args.after != null)) {
+        throw badInput(
+          'Page either forward (first/after) or backward (last/before), not both.',
+          args.first != null ? 'first' : 'after',
+        );
+      }
+      const count = backward ? pageSize(args.last, 'last') : pageSize(args.first, 'first');
+      const role = args.role ?? null;
+      const cursorText = backward ? args.before : args.after;
+      const argument = backward ? 'before' : 'after';
+      const window: MessageWindow = {
+        backward,
+        count,
+        from: cursorText ? positionOf(cursorText, argument, session, role) : null,
+      };
+      const { listing, roles } = loader.conversation;
+      const upstreamRole = role && listing.kind === 'pages' ? (listing.roleFilter[role] ?? null) : null;
+      const keep: Keep =
+        role && upstreamRole === null ? (message) => roleOf(roles, message.upstreamRole) === role : null;
+      const id = session.sourceId;
+      const read =
+        listing.kind === 'pages'
+          ? await readPaged(
+              (limit, cursor) => loader.page(id, { limit, cursor, role: upstreamRole }),
+              listing.maxLimit,
+              keep,
+              window,
+            )
+          : readWhole(await loader.all(id), keep, window);
+      if (read.invalidItems > 0) reportInvalidItems(context, request.module, read.invalidItems, info, 'message');
+      return lazyConnection(
+        read.items,
+        (item) => item.message,
+        (item) => cursorOf(session, role, item.position),
+        read.hasNextPage,
+        read.hasPreviousPage,
+      );
+    },
+  }),
+);
+
+// ---- Mutations -------------------------------------------------------------------------------
+
+/** Most characters one message may hold. */
+export const MAX_MESSAGE_LENGTH = 32_000;
+
+/** The session types whose sources have conversations, for messages. */
+function conversationTypes(): string {
+  return allSources()
+    .filter((source) => source.conversation)
+    .map((source) => source.typename)
+    .join(' or ');
+}
+
+interface ConversationSession {
+  readonly source: SourceModule;
+  readonly conversation: ConversationModule;
+  readonly id: string;
+}
+
+/** A global id of a session whose source has conversations, validated and resolved to its source. */
+const conversationSessionId = z.string().transform((text, ctx): ConversationSession => {
+  const decoded = decodeGlobalId(text);
+  const source = decoded ? allSources().find((known) => known.typename === decoded.typename) : undefined;
+  const conversation = source?.conversation;
+  if (!decoded || !source || !conversation || !source.acceptsId(decoded.id)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be the \`id\` of a ${conversationTypes()} (a global id, as queries return it)`,
+    });
+    return z.NEVER;
+  }
+  return { source, conversation, id: decoded.id };
+});
+
+const sendMessageInput = z.object({
+  sessionId: conversationSessionId,
+  text: z
+    .string()
+    .max(MAX_MESSAGE_LENGTH, `must be at most ${MAX_MESSAGE_LENGTH} characters`)
+    .refine((text) => text.trim().length > 0, 'must not be empty'),
+});
+
+const interruptSessionInput = z.object({ sessionId: conversationSessionId });
+
+const SendMessageInput = builder.inputType('SendMessageInput', {
+  description: 'A user message for a session of either source.',
+  fields: (t) => ({
+    sessionId: t.id({ required: true, description: 'The session’s global `id`.' }),
+    text: t.string({
+      required: true,
+      description: `The message, 1-${MAX_MESSAGE_LENGTH} characters, not only blanks; sent as written.`,
+    }),
+  }),
+});
+
+const InterruptSessionInput = builder.inputType('InterruptSessionInput', {
+  description: 'Names the session whose running turn to stop.',
+  fields: (t) => ({ sessionId: t.id({ required: true, description: 'The session’s global `id`.' }) }),
+});
+
+interface SentShape {
+  readonly source: string;
+  readonly sessionId: string;
+  readonly messageId: string;
+  readonly message: MessageRecord | null;
+}
+
+const SendMessagePayload = builder.objectRef<SentShape>('SendMessagePayload').implement({
+  description: 'A sent message; the agent’s turn runs on upstream.',
+  fields: (t) => ({
+    // Named apart from Error.message: union members share a selection, and the types differ.
+    sentMessage: t.field({
+      type: Message,
+      nullable: true,
+      description:
+        'The message as the upstream stored it (read back when selected, where the upstream answers only its id).',
+      resolve: async (sent, _args, context) =>
+        sent.message ?? (await sourceOf(context, sent.source).messages?.one(sent.sessionId, sent.messageId)) ?? null,
+    }),
+    session: t.field({
+      type: Session,
+      nullable: true,
+      description: 'The session after the send (fetched fresh when selected).',
+      resolve: (sent, _args, context) => sourceOf(context, sent.source).sessions.load(sent.sessionId),
+    }),
+  }),
+});
+
+const InterruptOutcome = builder.enumType('InterruptOutcome', {
+  description: 'What an interrupt did.',
+  values: {
+    INTERRUPTED: { description: 'A running turn was stopped.' },
+    NO_OP: { description: 'No turn was running; nothing changed.' },
+    UNKNOWN: { description: 'The upstream answered a word this gateway does not know; see `interruptStatus`.' },
+  } as const,
+});
+
+interface InterruptShape extends Interruption {
+  readonly source: string;
+  readonly sessionId: string;
+}
+
+const InterruptSessionPayload = builder.objectRef<InterruptShape>('InterruptSessionPayload').implement({
+  description: 'The outcome of stopping a session’s running turn.',
+  fields: (t) => ({
+    outcome: t.field({ type: InterruptOutcome, description: 'Whether a turn was stopped.', resolve: (i) => i.outcome }),
+    // Named apart from UpstreamError.upstreamStatus: union members share a selection.
+    interruptStatus: t.exposeString('upstreamStatus', {
+      nullable: true,
+      description: 'The upstream’s word, verbatim (e.g. `interrupted`, `cancelled`, `idle`, `no_op`).',
+    }),
+    session: t.field({
+      type: Session,
+      nullable: true,
+      description: 'The session after the interrupt (fetched fresh when selected).',
+      resolve: (i, _args, context) => sourceOf(context, i.source).sessions.load(i.sessionId),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  sendMessage: t.field({
+    type: SendMessagePayload,
+    description:
+      'Sends a user message to a session of any source with conversations; the agent’s turn starts upstream. Never retried: on a timeout, `outcomeUnknown` is true.',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: SendMessageInput, required: true, description: 'The message.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(sendMessageInput, args.input);
+      const { source, conversation, id } = input.sessionId;
+      const request = sourceOf(context, source.name);
+      const { http, call } = request.access.use();
+      const sent = await conversation.send(http, call, id, input.text).catch(notFoundAs(args.input.sessionId));
+      // The session and its conversation changed: later reads in this request fetch them again.
+      request.sessions.refresh(id);
+      request.messages?.drop(id);
+      if (sent.message) request.messages?.prime(sent.message);
+      return { source: source.name, sessionId: id, messageId: sent.messageId, message: sent.message };
+    },
+  }),
+  interruptSession: t.field({
+    type: InterruptSessionPayload,
+    description:
+      'Stops the running turn of a session of any source with conversations, if one runs (idempotent upstream). Never retried: on a timeout, `outcomeUnknown` is true.',
+    errors: mutationErrors(),
+    args: { input: t.arg({ type: InterruptSessionInput, required: true, description: 'The session.' }) },
+    resolve: async (_root, args, context) => {
+      const input = validateInput(interruptSessionInput, args.input);
+      const { source, conversation, id } = input.sessionId;
+      const request = sourceOf(context, source.name);
+      const { http, call } = request.access.use();
+      const interruption = await conversation.interrupt(http, call, id).catch(notFoundAs(args.input.sessionId));
+      request.sessions.refresh(id);
+      request.messages?.drop(id);
+      return { source: source.name, sessionId: id, ...interruption };
+    },
+  }),
+}));
