@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DEMO_KEYS } from '../src/emulator/index.js';
 import { cpuSeconds, drainOutput, loadRun, median, start } from './processes.js';
-import { EVERRUNS, FACTORY } from './queries.js';
+import { DETAIL, EVERRUNS, FACTORY } from './queries.js';
 
 /**
  * `npm run bench:ab -- TARGET TARGET ...`: two or more builds (or Node flags, or settings) of
@@ -15,7 +15,7 @@ import { EVERRUNS, FACTORY } from './queries.js';
  * src/main.ts /tmp/old.js` in a worktree of another commit makes one to compare with), or
  * `floor` for bench/floor.ts. The gateway runs as one process (`WORKERS=1`) unless a variable
  * says otherwise; its info-level line "at http://..." says it is ready (not with LOG_LEVEL=warn).
- * AB_CASE (b, bv or c), AB_CONNECTIONS, AB_ROUNDS (10), AB_SECONDS (3).
+ * AB_CASE (b, bv, c, or mf / me: the detail page of a long Factory / Everruns conversation), AB_CONNECTIONS, AB_ROUNDS (10), AB_SECONDS (3).
  */
 
 const CASE = process.env.AB_CASE ?? 'bv';
@@ -33,13 +33,22 @@ const QUERIES: Record<string, string> = {
   b: `query B($first: Int) { ${FACTORY} }`,
   bv: `query BV($first: Int) { ${FACTORY} }`,
   c: `query C($first: Int) { ${FACTORY} ${EVERRUNS} }`,
+  mf: DETAIL,
+  me: DETAIL,
 };
 const query = QUERIES[CASE];
 if (!query) throw new Error(`AB_CASE must be one of ${Object.keys(QUERIES).join(', ')}`);
-const body = { query, variables: { first: 50 } };
 
 const emulator = await start(['bench/emulator-process.ts'], {}, /^(\{.*\})\n/m, 'stdout');
-const info = JSON.parse(emulator.match[1] ?? '{}') as { factoryUrl: string; everrunsUrl: string };
+const info = JSON.parse(emulator.match[1] ?? '{}') as {
+  factoryUrl: string;
+  everrunsUrl: string;
+  factoryLong: { globalId: string };
+  everrunsLong: { globalId: string };
+};
+const variables: Record<string, unknown> =
+  CASE === 'mf' ? { id: info.factoryLong.globalId } : CASE === 'me' ? { id: info.everrunsLong.globalId } : { first: 50 };
+const body = { query, variables };
 const upstreamEnv = {
   FACTORY_BASE_URL: info.factoryUrl,
   FACTORY_API_KEY: DEMO_KEYS.acme.factory,

@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { type FaultRule, startEmulator } from '../src/emulator/index.js';
 
 /**
  * The emulator as its own process for the benchmark, with a small control port:
  * GET /counts, POST /reset (counters), POST /fault (a FaultRule as JSON), POST /clear.
- * Prints one JSON line with its URLs.
+ * Prints one JSON line with its URLs, and one long conversation per source of tenant acme (the
+ * second long one: the first is the odd one, see src/emulator/conversations.ts) for the detail cases.
  */
 const emulator = await startEmulator();
 const control = createServer((req, res) => {
@@ -36,11 +38,17 @@ await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
 const address = control.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 const acme = emulator.tenants.get('acme');
+const longOf = (typename: string, ids: readonly string[] | undefined) => {
+  const id = ids?.[1] ?? ids?.[0] ?? '';
+  return { id, globalId: encodeGlobalID(typename, id) };
+};
 process.stdout.write(
   `${JSON.stringify({
     factoryUrl: emulator.factoryUrl,
     everrunsUrl: emulator.everrunsUrl,
     controlUrl: `http://127.0.0.1:${port}`,
     everrunsIds: acme?.everrunsSessions.slice(0, 20).map((s) => s.json.id),
+    factoryLong: longOf('FactorySession', acme?.factoryConversations.long),
+    everrunsLong: longOf('EverrunsSession', acme?.everrunsConversations.long),
   })}\n`,
 );

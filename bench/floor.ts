@@ -80,6 +80,111 @@ async function everrunsNodes(ids: string[]) {
   });
 }
 
+// The detail page (cases mf, me): the session and its messages, fetched in parallel.
+const FACTORY_STATES: Record<string, string> = { pending: 'PENDING', running: 'RUNNING', idle: 'IDLE' };
+const EVERRUNS_STATES: Record<string, string> = {
+  started: 'PENDING',
+  active: 'RUNNING',
+  waiting_for_tool_results: 'RUNNING',
+  idle: 'IDLE',
+  paused: 'PAUSED',
+};
+const FACTORY_ROLES: Record<string, string> = { user: 'USER', assistant: 'AGENT', tool: 'TOOL', system: 'SYSTEM' };
+const EVERRUNS_ROLES: Record<string, string> = { user: 'USER', agent: 'AGENT', tool_result: 'TOOL', system: 'SYSTEM' };
+const tableWord = (table: Record<string, string>, word: unknown) =>
+  typeof word === 'string' && Object.hasOwn(table, word) ? table[word] : 'UNKNOWN';
+
+/** The text parts joined with "\n", as Message.text serves them. */
+function textOf(content: Json[]): string {
+  let text = '';
+  let first = true;
+  for (const part of content) {
+    if (part.type !== 'text' || typeof part.text !== 'string') continue;
+    text = first ? part.text : `${text}\n${part.text}`;
+    first = false;
+  }
+  return text;
+}
+
+/** The session id inside a session's global id (base64 of `Type:id`). */
+const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1] ?? '';
+const messageId = (source: string, sessionId: string, id: unknown) =>
+  Buffer.from(`Message:${source}:${sessionId}:${id}`).toString('base64');
+/** What the gateway's `endCursor` holds (src/schema/message.ts): session, position and message. */
+const endCursor = (kind: string, sessionId: string, last: Json | undefined, cursor: unknown, offset: number, micros: number) =>
+  last
+    ? Buffer.from(JSON.stringify({ v: 1, k: 'msg', s: kind, x: sessionId, r: null, c: cursor, n: offset, t: micros, i: last.id })).toString('base64url')
+    : null;
+
+async function factoryDetail(globalId: string) {
+  const id = rawId(globalId);
+  const path = `/api/v0/sessions/${encodeURIComponent(id)}`;
+  const [session, page] = await Promise.all([get(factory, factoryAuth, path), get(factory, factoryAuth, `${path}/messages?limit=50`)]);
+  const messages = page.messages as Json[];
+  const pagination = page.pagination as Json;
+  const last = messages[messages.length - 1];
+  return {
+    title: session.title ?? null,
+    state: tableWord(FACTORY_STATES, session.status),
+    messages: {
+      edges: messages.map((m) => {
+        const content = m.content as Json[];
+        return {
+          node: {
+            id: messageId('FACTORY', id, m.id),
+            role: tableWord(FACTORY_ROLES, m.role),
+            upstreamRole: m.role,
+            text: textOf(content),
+            createdAt: iso(m.createdAt),
+            isError:
+              m.isError ??
+              content.some((p) => p.type === 'tool_result' && (p.is_error === true || p.isError === true || typeof p.error === 'string')),
+          },
+        };
+      }),
+      pageInfo: {
+        hasNextPage: pagination.hasMore === true,
+        endCursor: endCursor('FACTORY', id, last, pagination.hasMore ? pagination.nextCursor : null, 0, Number(last?.createdAt) * 1000),
+      },
+    },
+  };
+}
+
+/** Epoch microseconds of RFC 3339 UTC text (`...T12:03:53.863184Z`). */
+const micros = (text: string) => Date.parse(text) * 1000 + Number((/\.\d{3}(\d{0,3})/.exec(text)?.[1] ?? '').padEnd(3, '0'));
+
+async function everrunsDetail(globalId: string) {
+  const id = rawId(globalId);
+  const path = `/v1/sessions/${encodeURIComponent(id)}`;
+  const [session, list] = await Promise.all([get(everruns, everrunsAuth, path), get(everruns, everrunsAuth, `${path}/messages`)]);
+  const all = list.data as Json[];
+  const messages = all.slice(0, 50);
+  const last = messages[messages.length - 1];
+  return {
+    title: session.title ?? null,
+    state: tableWord(EVERRUNS_STATES, session.status),
+    messages: {
+      edges: messages.map((m) => {
+        const content = m.content as Json[];
+        return {
+          node: {
+            id: messageId('EVERRUNS', id, m.id),
+            role: tableWord(EVERRUNS_ROLES, m.role),
+            upstreamRole: m.role,
+            text: textOf(content),
+            createdAt: m.created_at,
+            isError: content.some((p) => p.type === 'tool_result' && typeof p.error === 'string'),
+          },
+        };
+      }),
+      pageInfo: {
+        hasNextPage: all.length > messages.length,
+        endCursor: endCursor('EVERRUNS', id, last, null, messages.length - 1, micros(String(last?.created_at))),
+      },
+    },
+  };
+}
+
 const server = createServer((req, res) => {
   let body = '';
   req.on('data', (chunk: Buffer) => {
@@ -87,7 +192,7 @@ const server = createServer((req, res) => {
   });
   req.on('end', async () => {
     try {
-      const request = JSON.parse(body) as { variables?: { first?: number; ids?: string[] } };
+      const request = JSON.parse(body) as { variables?: { first?: number; ids?: string[]; id?: string } };
       const first = request.variables?.first ?? 50;
       let data: Json;
       switch (req.headers['x-bench-case']) {
@@ -102,6 +207,12 @@ const server = createServer((req, res) => {
           break;
         case 'e':
           data = { nodes: await everrunsNodes(request.variables?.ids ?? []) };
+          break;
+        case 'mf':
+          data = { node: await factoryDetail(request.variables?.id ?? '') };
+          break;
+        case 'me':
+          data = { node: await everrunsDetail(request.variables?.id ?? '') };
           break;
         default:
           data = { factorySessions: await factoryPage(first) };

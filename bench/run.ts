@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { DEMO_KEYS } from '../src/emulator/index.js';
 import { cpuSeconds, drainOutput, loadRun, median, peakRssMb, processTree, root, start } from './processes.js';
-import { EVERRUNS, FACTORY, LIST_FIELDS } from './queries.js';
+import { DETAIL, EVERRUNS, FACTORY, LIST_FIELDS } from './queries.js';
 
 /**
  * `npm run bench`: the emulator, the gateway (production configuration, `npm start`'s entry
@@ -21,7 +21,14 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const ONLY = process.env.BENCH_CASES?.split(',');
 const emulator = await start(['bench/emulator-process.ts'], {}, /^(\{.*\})\n/m, 'stdout');
-const info = JSON.parse(emulator.match[1] ?? '{}') as { factoryUrl: string; everrunsUrl: string; controlUrl: string; everrunsIds: string[] };
+const info = JSON.parse(emulator.match[1] ?? '{}') as {
+  factoryUrl: string;
+  everrunsUrl: string;
+  controlUrl: string;
+  everrunsIds: string[];
+  factoryLong: { globalId: string };
+  everrunsLong: { globalId: string };
+};
 const upstreamEnv = {
   FACTORY_BASE_URL: info.factoryUrl,
   FACTORY_API_KEY: DEMO_KEYS.acme.factory,
@@ -94,6 +101,10 @@ const cases: Case[] = [
   },
   { name: 'e20', label: 'nodes: 20 distinct ids', body: { query: NODES, variables: { ids } }, floor: 'e', connections: [20, 1] },
   { name: 'e1', label: 'nodes: 1 id x 20', body: { query: NODES, variables: { ids: Array(20).fill(ids[0]) } }, floor: 'e', connections: [20, 1] },
+  // The detail page: one long conversation's session and first 50 messages (Factory: a page of
+  // 50 upstream; Everruns: the whole list, sliced), the session GET beside it.
+  { name: 'mf', label: 'node: Factory session + messages(first: 50)', body: { query: DETAIL, variables: { id: info.factoryLong.globalId } }, floor: 'mf', connections: [1, 20] },
+  { name: 'me', label: 'node: Everruns session + messages(first: 50)', body: { query: DETAIL, variables: { id: info.everrunsLong.globalId } }, floor: 'me', connections: [1, 20] },
   { name: 'f', label: '(c) with 50 ms upstream latency', body: { query: `query C($first: Int) { ${FACTORY} ${EVERRUNS} }`, variables: { first: 50 } }, floor: 'f', connections: [1], latencyMs: 50 },
 ];
 
