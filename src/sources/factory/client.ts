@@ -124,18 +124,12 @@ export function createFactoryClient(http: UpstreamHttp): FactoryClient {
       );
     },
 
-    async updateSession(call, sessionId, body) {
-      const answer = await http.send(
+    updateSession(call, sessionId, body) {
+      return http.send(
         call,
-        {
-          method: 'PATCH',
-          route: 'PATCH /api/v0/sessions/:id',
-          path: sessionPath(sessionId),
-          body,
-        },
-        RAW_ANSWER,
+        { method: 'PATCH', route: 'PATCH /api/v0/sessions/:id', path: sessionPath(sessionId), body },
+        session,
       );
-      return toFactorySession(parseAnswer(source, factorySessionPayload, answer.body));
     },
 
     async deleteSession(call, sessionId) {
