@@ -221,6 +221,41 @@ describe('Session.messages in lists', () => {
     expect(h.emulator.switchboard.count(EVERRUNS_LIST)).toBe(1);
   });
 
+  it.each([
+    'FACTORY',
+    'EVERRUNS',
+  ] as const)('%s: node(id) with messages reads the conversation beside the session, not after it', async (source) => {
+    const id = longSession(source);
+    const sessionRoute = source === 'FACTORY' ? 'GET /api/v0/sessions/:id' : 'GET /v1/sessions/:id';
+    const listRoute = source === 'FACTORY' ? FACTORY_LIST : EVERRUNS_LIST;
+    h.emulator.switchboard.inject({ route: sessionRoute, delayMs: 400 });
+    const response = await h.query(
+      `fragment Detail on Session { title messages(first: 5) { edges { node { sourceId } } } }
+        query($id: ID!) { node(id: $id) { ...Detail } }`,
+      { id: globalId(TYPENAME[source], id) },
+    );
+    expect(response.body.errors).toBeUndefined();
+    const ids = dataOf<{ messages: Page }>(response, 'node').messages.edges.map((edge) => edge.node.sourceId);
+    expect(ids).toEqual(
+      conversation(source, id)
+        .slice(0, 5)
+        .map((m) => m.id),
+    );
+    const arrival = (route: string) => h.emulator.switchboard.requests.find((r) => r.route === route)?.at ?? Number.NaN;
+    // The messages call arrived while the session's answer was still held back.
+    expect(arrival(listRoute) - arrival(sessionRoute)).toBeLessThan(300);
+    expect(h.emulator.switchboard.count(listRoute)).toBe(1);
+  });
+
+  it('a session that does not exist is null without an error, though its messages were asked for', async () => {
+    const response = await h.query(
+      `query($id: ID!) { node(id: $id) { ... on Session { messages(first: 5) { edges { cursor } } } } }`,
+      { id: globalId('EverrunsSession', `session_${'0'.repeat(32)}`) },
+    );
+    expect(response.body).toEqual({ data: { node: null } });
+    expect(h.emulator.switchboard.count('GET /v1/sessions/:id')).toBe(1);
+  });
+
   it('MAX_NODES counts nested messages pages: 20 sessions x 100 messages is refused before any call', async () => {
     const response = await h.query(
       '{ sessions(first: 20) { edges { node { messages(first: 100) { edges { node { id } } } } } } }',

@@ -9,6 +9,7 @@ import type {
 } from '../sources/conversation.js';
 import { UpstreamError } from '../sources/errors.js';
 import type { CallContext, UpstreamHttp } from '../sources/http.js';
+import type { MessageRead } from '../sources/message-pager.js';
 import { mapBounded } from './session-loader.js';
 
 interface PageKey extends MessagePageParams {
@@ -33,6 +34,8 @@ class LoaderState {
   /** Messages pages have returned (or writes answered), by message key. */
   readonly seen = new Map<string, MessageRecord>();
   readonly pagesInFlight = new Set<Promise<unknown>>();
+  /** Whole `messages` reads by session and arguments: a look-ahead and the field share one. */
+  readonly reads = new Map<string, Promise<MessageRead>>();
 }
 
 /**
@@ -126,6 +129,21 @@ export class MessageLoader {
     return this.oneLoader.load({ sessionId, messageId });
   }
 
+  /**
+   * A `messages` field's read of a session for one set of arguments (`key`), started once per
+   * request: a look-ahead from `node` starts it, the field's resolver finds it.
+   */
+  read(sessionId: string, key: string, start: () => Promise<MessageRead>): Promise<MessageRead> {
+    const reads = this.caches().reads;
+    const cacheKey = `${sessionId}\n${key}`;
+    let read = reads.get(cacheKey);
+    if (!read) {
+      read = start();
+      reads.set(cacheKey, read);
+    }
+    return read;
+  }
+
   /** Records a message a write answered, so reading it back costs no call. */
   prime(message: MessageRecord): void {
     const key = recordKey(message);
@@ -139,7 +157,7 @@ export class MessageLoader {
     const state = this.state;
     if (state === null) return;
     const prefix = `${sessionId}\n`;
-    for (const cache of [state.pages, state.ones, state.seen]) {
+    for (const cache of [state.pages, state.ones, state.seen, state.reads]) {
       for (const key of cache.keys()) if (key.startsWith(prefix)) cache.delete(key);
     }
     state.lists.delete(sessionId);

@@ -1,5 +1,14 @@
+import {
+  type FieldNode,
+  type GraphQLResolveInfo,
+  getArgumentValues,
+  isObjectType,
+  Kind,
+  type SelectionNode,
+} from 'graphql';
 import { z } from 'zod';
 import { sourceOf } from '../context.js';
+import type { MessageLoader } from '../loaders/message-loader.js';
 import {
   type ConversationModule,
   type Interruption,
@@ -8,12 +17,19 @@ import {
   type MessageRoleName,
   roleOf,
 } from '../sources/conversation.js';
-import { type Keep, type MessagePosition, type MessageWindow, readPaged, readWhole } from '../sources/message-pager.js';
+import {
+  type Keep,
+  type MessagePosition,
+  type MessageRead,
+  type MessageWindow,
+  readPaged,
+  readWhole,
+} from '../sources/message-pager.js';
 import { allSources, type SourceModule, sourceNamed } from '../sources/registry.js';
 import type { SessionRecord } from '../sources/session.js';
 import { builder } from './builder.js';
 import { badInput, mutationErrors, notFoundAs, reportInvalidItems, validateInput } from './errors.js';
-import { decodeGlobalId, registerNodeType } from './node.js';
+import { decodeGlobalId, registerNodeType, registerSessionLookahead } from './node.js';
 import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session } from './session.js';
 
@@ -229,9 +245,15 @@ function cursorOf(session: SessionRecord, role: string | null, position: Message
   return encodeCursor(cursor);
 }
 
-function positionOf(text: string, argument: string, session: SessionRecord, role: string | null): MessagePosition {
+function positionOf(
+  text: string,
+  argument: string,
+  kind: string,
+  sourceId: string,
+  role: string | null,
+): MessagePosition {
   const cursor = decodeCursor(messageCursor, text, argument, 'messages');
-  if (cursor.s !== session.kind || cursor.x !== session.sourceId) {
+  if (cursor.s !== kind || cursor.x !== sourceId) {
     throw badInput(
       `"${argument}" is a cursor of another session's messages: page each session with its own.`,
       argument,
@@ -245,6 +267,115 @@ function positionOf(text: string, argument: string, session: SessionRecord, role
   }
   return { cursor: cursor.c, offset: cursor.n, micros: cursor.t, id: cursor.i };
 }
+
+/** The arguments of `messages`, as the field and a look-ahead read them. */
+interface MessagesArgs {
+  readonly first?: number | null;
+  readonly after?: string | null;
+  readonly last?: number | null;
+  readonly before?: string | null;
+  readonly role?: MessageRoleName | null;
+}
+
+/** What one `messages` field reads: its checked window and role, and the key its read is shared by. */
+interface MessagesWindow extends MessageWindow {
+  readonly role: MessageRoleName | null;
+  readonly key: string;
+}
+
+/**
+ * Checks the arguments of `messages` on one session.
+ * @throws GraphQLError `BAD_USER_INPUT` for both directions at once, a bad size or cursor
+ */
+function messagesWindow(kind: string, sourceId: string, args: MessagesArgs): MessagesWindow {
+  const backward = args.last != null || args.before != null;
+  if (backward && (args.first != null || args.after != null)) {
+    throw badInput(
+      'Page either forward (first/after) or backward (last/before), not both.',
+      args.first != null ? 'first' : 'after',
+    );
+  }
+  const count = backward ? pageSize(args.last, 'last') : pageSize(args.first, 'first');
+  const role = args.role ?? null;
+  const cursorText = backward ? args.before : args.after;
+  const argument = backward ? 'before' : 'after';
+  const from = cursorText ? positionOf(cursorText, argument, kind, sourceId, role) : null;
+  return { backward, count, from, role, key: `${backward ? '<' : '>'}${count}\n${role ?? ''}\n${cursorText ?? ''}` };
+}
+
+/** Reads one window of a session's conversation, once per request for the same window. */
+function readMessages(loader: MessageLoader, sourceId: string, window: MessagesWindow): Promise<MessageRead> {
+  return loader.read(sourceId, window.key, () => {
+    const { listing, roles } = loader.conversation;
+    const role = window.role;
+    const upstreamRole = role && listing.kind === 'pages' ? (listing.roleFilter[role] ?? null) : null;
+    const keep: Keep = role && upstreamRole === null ? (message) => roleOf(roles, message.upstreamRole) === role : null;
+    return listing.kind === 'pages'
+      ? readPaged(
+          (limit, cursor) => loader.page(sourceId, { limit, cursor, role: upstreamRole }),
+          listing.maxLimit,
+          keep,
+          window,
+        )
+      : loader.all(sourceId).then((list) => readWhole(list, keep, window));
+  });
+}
+
+const MESSAGE_ROLES: readonly MessageRoleName[] = ['USER', 'AGENT', 'TOOL', 'SYSTEM', 'UNKNOWN'];
+
+/** `messages` fields selected on a session (through fragments on it, without directives). */
+function messagesFields(
+  selections: readonly SelectionNode[],
+  typenames: ReadonlySet<string>,
+  info: GraphQLResolveInfo,
+): FieldNode[] {
+  const found: FieldNode[] = [];
+  for (const selection of selections) {
+    if (selection.directives && selection.directives.length > 0) continue;
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value === 'messages') found.push(selection);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const on = selection.typeCondition?.name.value;
+      if (on === undefined || typenames.has(on))
+        found.push(...messagesFields(selection.selectionSet.selections, typenames, info));
+    } else {
+      const fragment = info.fragments[selection.name.value];
+      if (fragment && typenames.has(fragment.typeCondition.name.value)) {
+        found.push(...messagesFields(fragment.selectionSet.selections, typenames, info));
+      }
+    }
+  }
+  return found;
+}
+
+// A detail page's `node(id) { ... messages }` reads the conversation beside the session, not after it.
+registerSessionLookahead((context, source, id, info) => {
+  const loader = sourceOf(context, source.name).messages;
+  const type = info.schema.getType(source.typename);
+  const definition = isObjectType(type) ? type.getFields().messages : undefined;
+  if (!loader || !definition) return;
+  const typenames = new Set(['Node', 'Session', source.typename]);
+  const fields = info.fieldNodes.flatMap((node) =>
+    node.selectionSet ? messagesFields(node.selectionSet.selections, typenames, info) : [],
+  );
+  for (const field of fields.slice(0, 4)) {
+    try {
+      const values = getArgumentValues(definition, field, info.variableValues);
+      const role = values.role;
+      const args: MessagesArgs = {
+        first: typeof values.first === 'number' ? values.first : null,
+        after: typeof values.after === 'string' ? values.after : null,
+        last: typeof values.last === 'number' ? values.last : null,
+        before: typeof values.before === 'string' ? values.before : null,
+        role: MESSAGE_ROLES.find((name) => name === role) ?? null,
+      };
+      // Failures surface from the field's own resolver, with its path; a session that is not found never reads it.
+      readMessages(loader, id, messagesWindow(source.name, id, args)).catch(() => undefined);
+    } catch {
+      // A bad argument is the field's error to report, with its path.
+    }
+  }
+});
 
 builder.interfaceField(Session, 'messages', (t) =>
   t.field({
@@ -266,41 +397,13 @@ builder.interfaceField(Session, 'messages', (t) =>
       const request = sourceOf(context, session.kind);
       const loader = request.messages;
       if (!loader) return null;
-      const backward = args.last != null || args.before != null;
-      if (backward && (args.first != null || args.after != null)) {
-        throw badInput(
-          'Page either forward (first/after) or backward (last/before), not both.',
-          args.first != null ? 'first' : 'after',
-        );
-      }
-      const count = backward ? pageSize(args.last, 'last') : pageSize(args.first, 'first');
-      const role = args.role ?? null;
-      const cursorText = backward ? args.before : args.after;
-      const argument = backward ? 'before' : 'after';
-      const window: MessageWindow = {
-        backward,
-        count,
-        from: cursorText ? positionOf(cursorText, argument, session, role) : null,
-      };
-      const { listing, roles } = loader.conversation;
-      const upstreamRole = role && listing.kind === 'pages' ? (listing.roleFilter[role] ?? null) : null;
-      const keep: Keep =
-        role && upstreamRole === null ? (message) => roleOf(roles, message.upstreamRole) === role : null;
-      const id = session.sourceId;
-      const read =
-        listing.kind === 'pages'
-          ? await readPaged(
-              (limit, cursor) => loader.page(id, { limit, cursor, role: upstreamRole }),
-              listing.maxLimit,
-              keep,
-              window,
-            )
-          : readWhole(await loader.all(id), keep, window);
+      const window = messagesWindow(session.kind, session.sourceId, args);
+      const read = await readMessages(loader, session.sourceId, window);
       if (read.invalidItems > 0) reportInvalidItems(context, request.module, read.invalidItems, info, 'message');
       return lazyConnection(
         read.items,
         (item) => item.message,
-        (item) => cursorOf(session, role, item.position),
+        (item) => cursorOf(session, window.role, item.position),
         read.hasNextPage,
         read.hasPreviousPage,
       );

@@ -1,4 +1,5 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { GraphQLResolveInfo } from 'graphql';
 import { type GraphQLContext, sourceOf } from '../context.js';
 import { allSources, type SourceModule } from '../sources/registry.js';
 import type { SessionRecord } from '../sources/session.js';
@@ -19,6 +20,24 @@ const nodeTypes = new Map<string, NodeType>();
 /** Lets `node` and `nodes` load a node type that is not a session (its schema file registers it). */
 export function registerNodeType(type: NodeType): void {
   nodeTypes.set(type.typename, type);
+}
+
+/**
+ * Work a schema file starts while `node` or `nodes` loads a session, from the field's selection:
+ * a nested read that needs only the id then runs beside the session's own call, not after it.
+ */
+export type SessionLookahead = (
+  context: GraphQLContext,
+  source: SourceModule,
+  id: string,
+  info: GraphQLResolveInfo,
+) => void;
+
+const lookaheads: SessionLookahead[] = [];
+
+/** Lets a schema file start its reads of a session as soon as `node` or `nodes` knows the id. */
+export function registerSessionLookahead(lookahead: SessionLookahead): void {
+  lookaheads.push(lookahead);
 }
 
 /** The registered source whose session type is `typename`. */
@@ -75,7 +94,10 @@ function load(context: GraphQLContext, source: SourceModule, id: string): Promis
  * id before it loads any.
  * @throws GraphQLError `BAD_USER_INPUT` for a malformed id or one of no node type
  */
-function nodeLoad(text: string, argument: string): (context: GraphQLContext) => Promise<object | null> {
+function nodeLoad(
+  text: string,
+  argument: string,
+): (context: GraphQLContext, info: GraphQLResolveInfo) => Promise<object | null> {
   const decoded = decodeGlobalId(text);
   const other = decoded ? nodeTypes.get(decoded.typename) : undefined;
   if (decoded && other) {
@@ -85,7 +107,10 @@ function nodeLoad(text: string, argument: string): (context: GraphQLContext) => 
     return (context) => other.load(context, decoded.id);
   }
   const { id, source } = parseGlobalId(text, argument);
-  return (context) => load(context, source, id);
+  return (context, info) => {
+    for (const lookahead of lookaheads) lookahead(context, source, id, info);
+    return load(context, source, id);
+  };
 }
 
 /** Loads a session by global id through the request's loaders; null for ids that are not ours. */
@@ -114,19 +139,19 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Fetches any object by its global id. Null when it does not exist (or is not visible with your key).',
     args: { id: t.arg.id({ required: true, description: 'A global id.' }) },
-    resolve: (_root, args, context) => nodeLoad(args.id, 'id')(context),
+    resolve: (_root, args, context, info) => nodeLoad(args.id, 'id')(context, info),
   }),
   nodes: t.field({
     type: [builder.nodeInterfaceRef()],
     nullable: { list: false, items: true },
     description: `Fetches objects by global id, in order; null for each that does not exist. At most ${MAX_NODES} ids.`,
     args: { ids: t.arg.idList({ required: true, description: 'Global ids (duplicates cost one upstream call).' }) },
-    resolve: (_root, args, context) => {
+    resolve: (_root, args, context, info) => {
       if (args.ids.length > MAX_NODES) {
         throw badInput(`"ids" takes at most ${MAX_NODES} ids (got ${args.ids.length}).`, 'ids');
       }
       const loads = args.ids.map((id, index) => nodeLoad(id, `ids[${index}]`));
-      return loads.map((loadOne) => loadOne(context));
+      return loads.map((loadOne) => loadOne(context, info));
     },
   }),
 }));
