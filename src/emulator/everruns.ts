@@ -8,7 +8,7 @@ import {
   toolCompletedData,
   turnScript,
 } from './conversations.js';
-import { EVERRUNS_EVENT_TYPES, type EventStore, isEventId } from './events.js';
+import { EVERRUNS_EVENT_TYPES, type EventQuery, type EventStore, isEventId } from './events.js';
 import { everrunsId, everrunsTextToMicros, microsToEverrunsText, nowMicros } from './ids.js';
 import type { Random } from './random.js';
 import { type Answer, type EmulatedRequest, isRecord, type RouteMatch, type UpstreamEmulation } from './server.js';
@@ -170,15 +170,9 @@ export function everrunsEmulation(
   }
 
   function listEvents(session: EverrunsSessionJson, query: URLSearchParams): Answer {
-    const sinceId = query.get('since_id');
-    if (sinceId !== null && sinceId !== '' && !isEventId(sinceId)) {
-      return { status: 400, text: 'Failed to deserialize query string: since_id: invalid event ID' };
-    }
-    const types = query.getAll('types');
-    const exclude = query.getAll('exclude');
-    const unknown = [...types, ...exclude].find((type) => !EVERRUNS_EVENT_TYPES.has(type));
-    if (unknown !== undefined) return { status: 400, json: { error: `Unknown event type: ${unknown}` } };
-    return { status: 200, json: { data: events.eventsAfter(session.id, { sinceId, types, exclude }) } };
+    const checked = eventQuery(query);
+    if ('status' in checked) return checked;
+    return { status: 200, json: { data: events.eventsAfter(session.id, checked) } };
   }
 
   function post(tenant: Tenant, stored: EverrunsStored, body: unknown): Answer {
@@ -349,6 +343,22 @@ function inputMessage(
     return { content: parts, controls: body.controls };
   }
   return { content: parts };
+}
+
+/**
+ * The `since_id`, `types` and `exclude` (repeated keys) of `/events` and `/sse`, or the 400
+ * the server gives for a malformed `since_id` or an unknown event type.
+ */
+function eventQuery(query: URLSearchParams): EventQuery | Answer {
+  const sinceId = query.get('since_id') || null;
+  if (sinceId !== null && !isEventId(sinceId)) {
+    return { status: 400, text: 'Failed to deserialize query string: since_id: invalid event ID' };
+  }
+  const types = query.getAll('types');
+  const exclude = query.getAll('exclude');
+  const unknown = [...types, ...exclude].find((type) => !EVERRUNS_EVENT_TYPES.has(type));
+  if (unknown !== undefined) return { status: 400, json: { error: `Unknown event type: ${unknown}` } };
+  return { sinceId, types, exclude };
 }
 
 function turnKey(session: EverrunsSessionJson): string {
