@@ -2,7 +2,7 @@ import type { Random } from './random.js';
 
 /**
  * Everruns' per-session event log, as `GET /v1/sessions/{id}/events` serves it and as its
- * `/sse` stream will: stored events in id order, and live listeners per session.
+ * `/sse` stream does: stored events in id order, and live listeners per session.
  *
  * The envelope follows the OpenAPI document's Event: `id` (`event_` + 32 lowercase hex, a
  * UUIDv7: 48-bit ms time, version 7, a 12-bit counter, variant, random bits, so ids sort

@@ -8,10 +8,11 @@ import {
   toolCompletedData,
   turnScript,
 } from './conversations.js';
-import { EVERRUNS_EVENT_TYPES, type EventStore, isEventId } from './events.js';
+import { EVERRUNS_EVENT_TYPES, type EventQuery, type EventStore, isEventId } from './events.js';
 import { everrunsId, everrunsTextToMicros, microsToEverrunsText, nowMicros } from './ids.js';
 import type { Random } from './random.js';
 import { type Answer, type EmulatedRequest, isRecord, type RouteMatch, type UpstreamEmulation } from './server.js';
+import type { EventStreams } from './sse.js';
 import { type EverrunsSessionJson, type EverrunsStored, sortEverruns, type Tenant } from './world.js';
 
 const SESSION_ID = /^session_[0-9a-f]{32}$/;
@@ -28,7 +29,8 @@ const PREVIEW_CHARS = 200;
  * Conversations: `GET .../messages` answers `{data}` (all of them, oldest first); `POST
  * .../messages` answers 201 with the created Message and starts a simulated turn, recorded as
  * events in `events` (see `startTurn`); a message sent during a turn waits for it. `GET
- * .../events?since_id=&types=&exclude=` reads the store. `cancel` stops a turn, records
+ * .../events?since_id=&types=&exclude=` reads the store and `GET .../sse` streams it (see
+ * `EventStreams`), both checking the query with `eventQuery`. `cancel` stops a turn, records
  * `turn.cancelled`, adds the agent message saying so, then `session.idled`.
  */
 export function everrunsEmulation(
@@ -36,6 +38,7 @@ export function everrunsEmulation(
   random: Random,
   activity: Activity,
   events: EventStore,
+  streams: EventStreams,
 ): UpstreamEmulation {
   const byKey = new Map([...tenants.values()].map((tenant) => [tenant.everrunsKey, tenant]));
   return {
@@ -45,7 +48,7 @@ export function everrunsEmulation(
         if (method === 'POST') return { route: 'POST /v1/sessions' };
         return null;
       }
-      const match = /^\/v1\/sessions\/([^/]+)(?:\/(cancel|messages|events))?$/.exec(pathname);
+      const match = /^\/v1\/sessions\/([^/]+)(?:\/(cancel|messages|events|sse))?$/.exec(pathname);
       if (!match?.[1]) return null;
       const id = decode(match[1]);
       switch (match[2]) {
@@ -55,6 +58,8 @@ export function everrunsEmulation(
           return method === 'GET' || method === 'POST' ? { route: `${method} /v1/sessions/:id/messages`, id } : null;
         case 'events':
           return method === 'GET' ? { route: 'GET /v1/sessions/:id/events', id } : null;
+        case 'sse':
+          return method === 'GET' ? { route: 'GET /v1/sessions/:id/sse', id } : null;
         default:
           return method === 'GET' || method === 'PATCH' || method === 'DELETE'
             ? { route: `${method} /v1/sessions/:id`, id }
@@ -136,6 +141,8 @@ export function everrunsEmulation(
         return post(tenant, stored, request.body);
       case 'GET /v1/sessions/:id/events':
         return listEvents(session, request.query);
+      case 'GET /v1/sessions/:id/sse':
+        return streamEvents(session, request.query);
       default:
         return { status: 200, json: session };
     }
@@ -170,15 +177,15 @@ export function everrunsEmulation(
   }
 
   function listEvents(session: EverrunsSessionJson, query: URLSearchParams): Answer {
-    const sinceId = query.get('since_id');
-    if (sinceId !== null && sinceId !== '' && !isEventId(sinceId)) {
-      return { status: 400, text: 'Failed to deserialize query string: since_id: invalid event ID' };
-    }
-    const types = query.getAll('types');
-    const exclude = query.getAll('exclude');
-    const unknown = [...types, ...exclude].find((type) => !EVERRUNS_EVENT_TYPES.has(type));
-    if (unknown !== undefined) return { status: 400, json: { error: `Unknown event type: ${unknown}` } };
-    return { status: 200, json: { data: events.eventsAfter(session.id, { sinceId, types, exclude }) } };
+    const checked = eventQuery(query);
+    if ('status' in checked) return checked;
+    return { status: 200, json: { data: events.eventsAfter(session.id, checked) } };
+  }
+
+  function streamEvents(session: EverrunsSessionJson, query: URLSearchParams): Answer {
+    const checked = eventQuery(query);
+    if ('status' in checked) return checked;
+    return streams.answer(session.id, checked);
   }
 
   function post(tenant: Tenant, stored: EverrunsStored, body: unknown): Answer {
@@ -349,6 +356,22 @@ function inputMessage(
     return { content: parts, controls: body.controls };
   }
   return { content: parts };
+}
+
+/**
+ * The `since_id`, `types` and `exclude` (repeated keys) of `/events` and `/sse`, or the 400
+ * the server gives for a malformed `since_id` or an unknown event type.
+ */
+function eventQuery(query: URLSearchParams): EventQuery | Answer {
+  const sinceId = query.get('since_id') || null;
+  if (sinceId !== null && !isEventId(sinceId)) {
+    return { status: 400, text: 'Failed to deserialize query string: since_id: invalid event ID' };
+  }
+  const types = query.getAll('types');
+  const exclude = query.getAll('exclude');
+  const unknown = [...types, ...exclude].find((type) => !EVERRUNS_EVENT_TYPES.has(type));
+  if (unknown !== undefined) return { status: 400, json: { error: `Unknown event type: ${unknown}` } };
+  return { sinceId, types, exclude };
 }
 
 function turnKey(session: EverrunsSessionJson): string {

@@ -5,6 +5,7 @@ import { everrunsEmulation } from './everruns.js';
 import { factoryEmulation } from './factory.js';
 import { Random } from './random.js';
 import { type RunningUpstream, serveUpstream } from './server.js';
+import { EventStreams } from './sse.js';
 import { Switchboard } from './switchboard.js';
 import { createWorld, DEMO_KEYS, type Tenant, type WorldOptions } from './world.js';
 
@@ -31,10 +32,27 @@ export interface Emulator {
   readonly tenants: Map<string, Tenant>;
   /**
    * Everruns' event log of every session (seeded history plus what turns record), with live
-   * listeners: what `GET /v1/sessions/{id}/events` reads and `/sse` will stream.
+   * listeners: what `GET /v1/sessions/{id}/events` reads and `/sse` streams.
    */
   readonly events: EventStore;
-  /** Stops the turns in progress and both servers. */
+  /**
+   * Test switch: the `GET /v1/sessions/{id}/sse` streams of the session open now (of every
+   * session when `sessionId` is left out), e.g. to check that a gateway holds exactly one
+   * upstream stream, or lets go of it.
+   */
+  openSseStreams(sessionId?: string): number;
+  /**
+   * Test switch: cycles every open `/sse` stream of the session now, as the server does after
+   * `sseCycleMs`: a `disconnecting` event with the retry hint, then the end of the response.
+   * Returns how many streams it cycled.
+   */
+  cycleSseStreams(sessionId: string): number;
+  /**
+   * Test switch: drops every open `/sse` stream of the session now, a lost connection: the
+   * socket is destroyed with no `disconnecting`. Returns how many streams it dropped.
+   */
+  dropSseStreams(sessionId: string): number;
+  /** Ends the open `/sse` streams, stops the turns in progress and both servers. */
   close(): Promise<void>;
 }
 
@@ -48,6 +66,15 @@ export interface EmulatorOptions extends WorldOptions {
    * so `/events` and replays leave them out. Default false: stored like any event (older servers).
    */
   readonly ephemeralDeltas?: boolean;
+  /** Ms between the heartbeat comments of Everruns' `/sse` streams (default 15000); 0 sends none. */
+  readonly sseHeartbeatMs?: number;
+  /**
+   * Ms an `/sse` stream stays open before the server sends `disconnecting` and ends it
+   * (default 300000, the real server's five minutes); 0 never cycles.
+   */
+  readonly sseCycleMs?: number;
+  /** The `retry:` hint of `/sse` frames and `disconnecting`'s `retry_ms` (default 100, the document's value). */
+  readonly sseRetryMs?: number;
 }
 
 /** Starts the emulator of Factory and Everruns on 127.0.0.1 (ephemeral ports by default). */
@@ -62,8 +89,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ephemeralDeltas: options.ephemeralDeltas ?? false,
     history: (sessionId) => conversations.everrunsHistory(sessionId),
   });
+  const streams = new EventStreams(events, {
+    heartbeatMs: options.sseHeartbeatMs,
+    cycleMs: options.sseCycleMs,
+    retryMs: options.sseRetryMs,
+  });
   const servers: RunningUpstream[] = [];
   const stop = async () => {
+    streams.close();
     activity.close();
     events.close();
     await Promise.all(servers.map((server) => server.close()));
@@ -71,7 +104,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   try {
     const factoryApi = factoryEmulation(tenants, random, activity);
     servers.push(await serveUpstream(factoryApi, switchboard, options.factoryPort, activity));
-    const everrunsApi = everrunsEmulation(tenants, random, activity, events);
+    const everrunsApi = everrunsEmulation(tenants, random, activity, events, streams);
     servers.push(await serveUpstream(everrunsApi, switchboard, options.everrunsPort, activity));
   } catch (error) {
     await stop();
@@ -89,6 +122,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     switchboard,
     tenants,
     events,
+    openSseStreams: (sessionId) => streams.count(sessionId),
+    cycleSseStreams: (sessionId) => streams.cycle(sessionId),
+    dropSseStreams: (sessionId) => streams.drop(sessionId),
     close: stop,
   };
 }

@@ -10,6 +10,8 @@ export interface Answer {
   /** Plain-text body (used for Everruns' malformed-request answers). */
   readonly text?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Streams the body instead (Everruns' `/sse`): called once the head is written, it owns `res` from then on. */
+  readonly stream?: (res: ServerResponse) => void;
 }
 
 export interface RouteMatch {
@@ -155,7 +157,7 @@ async function handle(
   let answer = emulation.handle({ match, query: url.searchParams, body, tenant });
   if (fault && answer.json !== undefined) answer = rewrite(emulation, fault, answer);
   const sent = send(res, answer);
-  if (cacheKey && answer.status === 200) answerCache.set(cacheKey, sent);
+  if (cacheKey && answer.status === 200 && !answer.stream) answerCache.set(cacheKey, sent);
 }
 
 interface SentAnswer {
@@ -230,7 +232,8 @@ function send(res: ServerResponse, answer: Answer): SentAnswer {
     headers['content-type'] ??= 'text/plain; charset=utf-8';
   }
   res.writeHead(answer.status, headers);
-  res.end(payload);
+  if (answer.stream) answer.stream(res);
+  else res.end(payload);
   return { status: answer.status, headers, payload };
 }
 
