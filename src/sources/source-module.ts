@@ -2,6 +2,7 @@ import type { SourceAccess } from './access.js';
 import type { ConversationModule } from './conversation.js';
 import type { SourceId, SourceName } from './errors.js';
 import type { CallContext, UpstreamHttp } from './http.js';
+import type { LiveModule } from './live.js';
 import type { SessionRecord } from './session.js';
 
 /** The normalised session states (the `SessionState` enum). */
@@ -103,4 +104,6 @@ export interface SourceModule<P = unknown> extends SourceId {
   readonly feed: FeedLane<P>;
   /** Its sessions' conversations, when the upstream has them (`Session.messages` is null otherwise). */
   readonly conversation?: ConversationModule;
+  /** Its sessions' live activity (`Subscription.sessionEvents`), when it can be watched. */
+  readonly live?: LiveModule;
 }
