@@ -66,7 +66,30 @@ export interface GatewayConfig {
   readonly coalesceGets: boolean;
   readonly resilience: ResilienceConfig;
   readonly limits: QueryLimits;
+  readonly live: LiveConfig;
 }
+
+/** Subscriptions (`sessionEvents`): how many, and how far a subscriber may fall behind. */
+export interface LiveConfig {
+  /** Open subscriptions per process. */
+  readonly maxSubscriptions: number;
+  /** Open subscriptions per client connection. */
+  readonly maxPerConnection: number;
+  /** Events one subscriber may have waiting before it is ended as too slow. */
+  readonly bufferSize: number;
+  /** Bytes a subscriber's transport may hold unsent before it is ended as too slow. */
+  readonly maxUnsentBytes: number;
+  /** How long shared upstream work outlives its last subscriber. */
+  readonly lingerMs: number;
+}
+
+export const DEFAULT_LIVE: LiveConfig = {
+  maxSubscriptions: 2_000,
+  maxPerConnection: 100,
+  bufferSize: 1_000,
+  maxUnsentBytes: 1_000_000,
+  lingerMs: 2_000,
+};
 
 /** Resilience defaults (the environment overrides some). */
 export const DEFAULT_RESILIENCE: ResilienceConfig = {
@@ -143,6 +166,9 @@ const environment = z.object({
   MAX_NODES: positiveInt(1_000, 100_000),
   MAX_DOCUMENT_BYTES: positiveInt(20_000, 10_000_000),
   MAX_BODY_BYTES: positiveInt(100_000, 100_000_000),
+  MAX_SUBSCRIPTIONS: positiveInt(DEFAULT_LIVE.maxSubscriptions, 1_000_000),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(DEFAULT_LIVE.maxPerConnection, 100_000),
+  SUBSCRIBER_BUFFER: positiveInt(DEFAULT_LIVE.bufferSize, 1_000_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // `auto` is one per core Node reports; that count ignores container CPU quotas, so the
   // default stays 1 and `auto` is for a machine the gateway has to itself.
@@ -211,6 +237,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         maxNodes: e.MAX_NODES,
         maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
         maxBodyBytes: e.MAX_BODY_BYTES,
+      },
+      live: {
+        ...DEFAULT_LIVE,
+        maxSubscriptions: e.MAX_SUBSCRIPTIONS,
+        maxPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        bufferSize: e.SUBSCRIBER_BUFFER,
       },
     },
   };

@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { GatewayConfig } from './config.js';
+import type { LiveHub } from './live/hub.js';
 import { MessageLoader } from './loaders/message-loader.js';
 import { SessionLoader } from './loaders/session-loader.js';
 import { SourceAccess } from './sources/access.js';
@@ -29,6 +30,34 @@ export interface GraphQLContext {
   readonly budget: RequestBudget;
   /** Errors of fields that still answered (a failed source in the merged feed); appended to `errors`. */
   readonly partialErrors: GraphQLError[];
+  /** The process's shared live activity (subscriptions). */
+  readonly live: LiveHub;
+  /** The client connection the operation came on. */
+  readonly transport: Transport;
+  /**
+   * Gives the context a fresh deadline, budget and loaders: a subscription resolves each event
+   * as if it were a request of its own (loaders per event, not per stream).
+   */
+  renew(): void;
+}
+
+/**
+ * What an operation that did not come as an HTTP request (a WebSocket's) hands Yoga's context
+ * factory instead: its headers and a signal that aborts when its connection closes, and its transport.
+ */
+export class SocketOperation {
+  constructor(
+    readonly head: RequestHead,
+    readonly transport: Transport,
+  ) {}
+}
+
+/** The client connection an operation came on, as subscriptions need it. */
+export interface Transport {
+  /** Identifies the connection (a socket), for per-connection limits. */
+  readonly connection: object;
+  /** Bytes written for this client that it has not read yet. */
+  unsentBytes(): number;
 }
 
 /** What a request's context needs from its HTTP request (Yoga's Fetch-API Request fits). */
@@ -44,35 +73,54 @@ function headerKey(request: RequestHead, name: string): string | null {
 }
 
 /** Builds one request's context: its keys, its signal and fresh loaders. */
-export function createContext(upstreams: Upstreams, config: GatewayConfig, request: RequestHead): GraphQLContext {
+export function createContext(
+  upstreams: Upstreams,
+  config: GatewayConfig,
+  request: RequestHead,
+  live: LiveHub,
+  transport: Transport,
+): GraphQLContext {
   const signal = new RequestCancel(request.signal);
-  const budget: RequestBudget = {
-    deadline: Date.now() + config.resilience.requestDeadlineMs,
-    retriesLeft: config.resilience.retriesPerRequest,
-    upstreamCalls: 0,
-    retries: 0,
+  const scope = () => {
+    const budget: RequestBudget = {
+      deadline: Date.now() + config.resilience.requestDeadlineMs,
+      retriesLeft: config.resilience.retriesPerRequest,
+      upstreamCalls: 0,
+      retries: 0,
+    };
+    const sources = new Map<SourceName, RequestSource>();
+    for (const module of allSources()) {
+      const header = headerKey(request, module.keyHeader);
+      const access = new SourceAccess(
+        module,
+        upstreams.http.get(module.name) ?? null,
+        header ?? config.sources[module.name]?.apiKey ?? null,
+        header === null,
+        signal,
+        budget,
+      );
+      const sessions = new SessionLoader((id) => {
+        const { http, call } = access.use();
+        return module.getSession(http, call, id);
+      }, config.loaderConcurrency);
+      const messages = module.conversation
+        ? new MessageLoader(module.conversation, () => access.use(), config.loaderConcurrency)
+        : null;
+      sources.set(module.name, { module, access, sessions, messages });
+    }
+    return { budget, sources };
   };
-  const sources = new Map<SourceName, RequestSource>();
-  for (const module of allSources()) {
-    const header = headerKey(request, module.keyHeader);
-    const access = new SourceAccess(
-      module,
-      upstreams.http.get(module.name) ?? null,
-      header ?? config.sources[module.name]?.apiKey ?? null,
-      header === null,
-      signal,
-      budget,
-    );
-    const sessions = new SessionLoader((id) => {
-      const { http, call } = access.use();
-      return module.getSession(http, call, id);
-    }, config.loaderConcurrency);
-    const messages = module.conversation
-      ? new MessageLoader(module.conversation, () => access.use(), config.loaderConcurrency)
-      : null;
-    sources.set(module.name, { module, access, sessions, messages });
-  }
-  return { signal, budget, sources, partialErrors: [] };
+  const context: { -readonly [K in keyof GraphQLContext]: GraphQLContext[K] } = {
+    signal,
+    ...scope(),
+    partialErrors: [],
+    live,
+    transport,
+    renew() {
+      Object.assign(context, scope());
+    },
+  };
+  return context;
 }
 
 /**

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { type Config, ConfigError, type GatewayConfig, loadConfig, type SourceConfig } from './config.js';
 import { type Emulator, startEmulator } from './emulator/index.js';
 import { log, setLogLevel } from './log.js';
-import { listen } from './server.js';
+import { closeWebSockets, listen } from './server.js';
 import type { SourceName } from './sources/errors.js';
 import { allSources } from './sources/registry.js';
 import { runWorkers } from './workers.js';
@@ -86,8 +86,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log('info', 'shutting down: finishing in-flight requests', { signal });
+    // Subscriptions complete (clients see `complete`), then their sockets close.
+    gateway.live.close();
+    setTimeout(() => closeWebSockets(server), 100).unref();
     const deadline = setTimeout(() => {
       log('warn', 'shutdown deadline passed; closing remaining connections');
+      closeWebSockets(server, true);
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     deadline.unref();

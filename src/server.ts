@@ -1,5 +1,23 @@
 import { createServer, type Server } from 'node:http';
+import type { WebSocketServer } from 'ws';
+import { serveWebSockets } from './websocket.js';
 import { type Gateway, GRAPHQL_ENDPOINT } from './yoga.js';
+
+const webSockets = new WeakMap<Server, WebSocketServer>();
+
+/**
+ * Closes a server's WebSockets (code 1001, going away; `terminate` for ones that must go now):
+ * upgraded sockets are not the HTTP server's to close, and would keep `server.close` waiting.
+ */
+export function closeWebSockets(server: Server, terminate = false): void {
+  const sockets = webSockets.get(server);
+  if (!sockets) return;
+  for (const client of sockets.clients) {
+    if (terminate) client.terminate();
+    else client.close(1001, 'server shutting down');
+  }
+  sockets.close();
+}
 
 /** A gateway listening on a socket. */
 export interface Listening {
@@ -9,11 +27,13 @@ export interface Listening {
 }
 
 /**
- * Serves a gateway with Yoga's own Node listener: every request takes the one path through
- * Yoga and its plugins. Port 0 picks an ephemeral port.
+ * Serves a gateway with Yoga's own Node listener, and GraphQL over WebSocket on the same path
+ * and port: every operation takes the one path through Yoga and its plugins. Port 0 picks an
+ * ephemeral port.
  */
 export async function listen(gateway: Gateway, port: number, host: string): Promise<Listening> {
   const server = createServer(gateway.yoga);
+  webSockets.set(server, serveWebSockets(server, gateway));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -1,10 +1,12 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { type DocumentNode, type ExecutionResult, GraphQLError, Kind } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
-import { createContext, type GraphQLContext } from './context.js';
+import { createContext, type GraphQLContext, SocketOperation, type Transport } from './context.js';
 import { GRAPHIQL_DEFAULT_QUERY, graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
+import { LiveHub } from './live/hub.js';
 import { log } from './log.js';
 import { createObservability } from './plugins/observability.js';
 import { requestGuards } from './plugins/request-guards.js';
@@ -21,7 +23,9 @@ export interface Gateway {
   readonly yoga: GatewayYoga;
   /** Prometheus metrics of this gateway (also served at /metrics). */
   readonly metrics: Registry;
-  /** Closes the upstream connection pools. */
+  /** Subscriptions' shared upstream work. */
+  readonly live: LiveHub;
+  /** Completes open subscriptions and closes the upstream connection pools. */
   close(): Promise<void>;
 }
 
@@ -34,6 +38,14 @@ export function createGateway(config: GatewayConfig): Gateway {
   const observability = createObservability(() => upstreams?.health() ?? {});
   const created = createUpstreams(config, observability.hooks);
   upstreams = created;
+  const live = new LiveHub(
+    {
+      ...config.live,
+      callTimeoutMs: config.resilience.requestDeadlineMs,
+      retriesPerCall: config.resilience.retriesPerRequest,
+    },
+    observability.live,
+  );
 
   // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
   const maskUnexpected = (error: unknown, message: string): Error => {
@@ -56,10 +68,20 @@ export function createGateway(config: GatewayConfig): Gateway {
     logging: false,
     graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     renderGraphiQL: renderLocalGraphiQL,
-    context: ({ request }) => createContext(created, config, request),
+    context: (initial) => {
+      const ws = initial.ws;
+      if (ws instanceof SocketOperation) return createContext(created, config, ws.head, live, ws.transport);
+      return createContext(
+        created,
+        config,
+        initial.request,
+        live,
+        httpTransport(initial.req, initial.res, initial.request),
+      );
+    },
     plugins: [
       // Compiled execution: the resolvers are the same, the per-field overhead of graphql-js is not.
-      ...(config.jit ? [useGraphQlJit({}, { enableIf: ({ document }) => operationCount(document) === 1 })] : []),
+      ...(config.jit ? [useGraphQlJit({}, { enableIf: ({ document }) => jitServes(document) })] : []),
       observability.plugin,
       ...requestGuards(config),
       ...(config.graphiql ? [useLocalGraphiqlAssets()] : []),
@@ -70,8 +92,21 @@ export function createGateway(config: GatewayConfig): Gateway {
 
   return {
     yoga,
+    live,
     metrics: observability.registry,
-    close: () => created.close(),
+    close: () => {
+      live.close();
+      return created.close();
+    },
+  };
+}
+
+/** An HTTP request's connection (its socket under Node's listener) and what is queued to it. */
+function httpTransport(req: unknown, res: unknown, request: object): Transport {
+  const connection = req instanceof IncomingMessage ? req.socket : request;
+  return {
+    connection,
+    unsentBytes: () => (res instanceof ServerResponse ? res.writableLength : 0),
   };
 }
 
@@ -108,12 +143,17 @@ function usePartialErrors(): Plugin<GraphQLContext> {
 
 /**
  * The plugin caches one compiled operation per document, whatever `operationName` picked it:
- * a document of several operations would run the first one compiled. graphql-js runs those.
+ * a document of several operations would run the first one compiled; and graphql-jit's
+ * subscribe does not pass arguments to `subscribe` resolvers. graphql-js runs those.
  */
-function operationCount(document: DocumentNode): number {
+function jitServes(document: DocumentNode): boolean {
   let count = 0;
-  for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) count += 1;
-  return count;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (definition.operation === 'subscription') return false;
+    count += 1;
+  }
+  return count === 1;
 }
 
 /** A result with the context's partial errors appended, or null when there is nothing to change. */

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, type GatewayConfig } from '../src/config.js';
-import { DEMO_KEYS, type Emulator, startEmulator } from '../src/emulator/index.js';
-import { type Listening, listen } from '../src/server.js';
+import { DEFAULT_LIMITS, DEFAULT_LIVE, DEFAULT_RESILIENCE, type GatewayConfig } from '../src/config.js';
+import { DEMO_KEYS, type Emulator, type EmulatorOptions, startEmulator } from '../src/emulator/index.js';
+import { closeWebSockets, type Listening, listen } from '../src/server.js';
 import { createGateway, type Gateway } from '../src/yoga.js';
 
 /** What a GraphQL client receives. */
@@ -29,6 +29,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Gateway settings on top of the defaults (both sources on the emulator, acme's keys). */
   readonly gateway?: (emulator: Emulator) => Partial<GatewayConfig>;
+  /** Emulator options (short turns, SSE cycles) for this file. */
+  readonly emulator?: EmulatorOptions;
 }
 
 /** The gateway configuration the tests use, over a running emulator. */
@@ -50,6 +52,7 @@ export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig>
     coalesceGets: true,
     resilience: DEFAULT_RESILIENCE,
     limits: DEFAULT_LIMITS,
+    live: DEFAULT_LIVE,
     ...overrides,
   };
 }
@@ -90,7 +93,7 @@ export function useHarness(options: HarnessOptions = {}): Harness {
     },
   };
   beforeAll(async () => {
-    emulator = await startEmulator();
+    emulator = await startEmulator(options.emulator);
   });
   // A fresh gateway per test: breakers and retry budgets must not carry over between tests.
   beforeEach(async () => {
@@ -165,6 +168,7 @@ export async function serveOverSocket(gateway: Gateway): Promise<{ url: string; 
 /** Closes a server and every connection it holds. */
 export function closeServer(server: Server): Promise<void> {
   return new Promise<void>((resolve) => {
+    closeWebSockets(server, true);
     server.closeAllConnections();
     server.close(() => resolve());
   });

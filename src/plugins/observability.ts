@@ -2,6 +2,7 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GraphQLContext } from '../context.js';
+import type { LiveMetrics } from '../live/hub.js';
 import { log } from '../log.js';
 import { errorCode } from '../schema/errors.js';
 import type { SourceName } from '../sources/errors.js';
@@ -155,6 +156,44 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     },
   };
 
+  const subscriptionsOpen = new Gauge({
+    name: 'sessiongraph_subscriptions_open',
+    help: 'Open sessionEvents subscriptions, by source.',
+    labelNames: ['source'],
+    registers: [registry],
+  });
+  const liveUpstreams = new Gauge({
+    name: 'sessiongraph_live_upstreams_open',
+    help: 'Shared upstream streams and pollers serving subscriptions, by source and kind (stream, poller).',
+    labelNames: ['source', 'kind'],
+    registers: [registry],
+  });
+  const liveReconnects = new Counter({
+    name: 'sessiongraph_live_reconnects_total',
+    help: 'Upstream streams and pollers resumed, by source and whether it was planned (an upstream cycle).',
+    labelNames: ['source', 'planned'],
+    registers: [registry],
+  });
+  const liveDelivered = new Counter({
+    name: 'sessiongraph_live_events_delivered_total',
+    help: 'Events handed to subscribers, by source.',
+    labelNames: ['source'],
+    registers: [registry],
+  });
+  const tooSlow = new Counter({
+    name: 'sessiongraph_subscribers_too_slow_total',
+    help: 'Subscribers ended with SUBSCRIBER_TOO_SLOW, by source.',
+    labelNames: ['source'],
+    registers: [registry],
+  });
+  const live: LiveMetrics = {
+    subscriptions: (source, delta) => subscriptionsOpen.inc({ source }, delta),
+    upstreams: (source, kind, delta) => liveUpstreams.inc({ source, kind }, delta),
+    reconnected: (source, planned) => liveReconnects.inc({ source, planned: String(planned) }),
+    delivered: (source, count) => liveDelivered.inc({ source }, count),
+    tooSlow: (source) => tooSlow.inc({ source }),
+  };
+
   const hooks = {
     onCall(info: UpstreamCallInfo) {
       upstreamCalls.inc({ source: info.source, route: info.route, status: String(info.status) });
@@ -169,5 +208,5 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     },
   };
 
-  return { registry, plugin, hooks, ready };
+  return { registry, plugin, hooks, ready, live };
 }

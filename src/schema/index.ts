@@ -8,6 +8,7 @@ import './session.js';
 import './factory-session.js';
 import './everruns-session.js';
 import './message.js';
+import './session-event.js';
 import './federation.js';
 
 /** The gateway's schema as a plain GraphQL API. */

@@ -63,7 +63,7 @@ export function decodeGlobalId(text: string): { typename: string; id: string } |
  * Decodes a global id and checks it names a known node type with a well-formed upstream id.
  * @throws GraphQLError `BAD_USER_INPUT` otherwise
  */
-function parseGlobalId(text: string, argument: string): { typename: string; id: string; source: SourceModule } {
+export function parseGlobalId(text: string, argument: string): { typename: string; id: string; source: SourceModule } {
   const decoded = decodeGlobalId(text);
   const typename = decoded?.typename ?? '';
   const id = decoded?.id ?? '';

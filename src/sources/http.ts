@@ -53,6 +53,13 @@ export interface HttpAnswer {
   readonly body: unknown;
 }
 
+/** An upstream response body that stays open (an event stream): its chunks, and how to end it. */
+export interface UpstreamStream {
+  readonly chunks: AsyncIterable<Uint8Array>;
+  /** Ends the stream and frees its connection; the chunks' iteration then ends or throws. */
+  close(): void;
+}
+
 /** One finished upstream attempt, for logs and metrics. Never carries keys, URLs or bodies. */
 export interface UpstreamCallInfo {
   readonly source: SourceName;
@@ -233,6 +240,9 @@ export class UpstreamHttp {
   readonly source: SourceId;
   readonly breaker: CircuitBreaker;
   private readonly pool: Pool;
+  /** Event streams hold a connection for minutes: their own pool, so requests never queue behind them. */
+  private streamPool: Pool | null = null;
+  private readonly origin: string;
   private readonly prefix: string;
   private readonly options: UpstreamHttpOptions;
   private readonly retryBudget: RetryBudget;
@@ -244,6 +254,7 @@ export class UpstreamHttp {
     this.source = options.source;
     this.options = options;
     this.prefix = url.pathname.replace(/\/+$/, '');
+    this.origin = url.origin;
     this.pool = new Pool(url.origin, {
       connections: options.connections,
       keepAliveTimeout: 30_000,
@@ -416,9 +427,78 @@ export class UpstreamHttp {
     }
   }
 
-  /** Closes the pool's connections. */
-  close(): Promise<void> {
-    return this.pool.close();
+  /**
+   * Opens a long-lived GET (an event stream). Not retried here (its owner reconnects with its
+   * own backoff); the breaker is asked first and told whether the connection was made; the
+   * timeout covers the answer's head only.
+   * @throws UpstreamError as `send` does
+   */
+  async openStream(call: CallContext, request: HttpRequest, accept: string): Promise<UpstreamStream> {
+    if (!this.breaker.allow()) {
+      this.options.onCall?.({ source: this.source.name, route: request.route, status: 'circuit-open', durationMs: 0 });
+      throw new UpstreamError(
+        this.source.name,
+        'UPSTREAM_UNAVAILABLE',
+        `${this.source.label} is failing; calls to it are paused for a few seconds.`,
+        null,
+        this.breaker.retryInMs(),
+      );
+    }
+    this.streamPool ??= new Pool(this.origin, { keepAliveTimeout: 5_000, headersTimeout: 0, bodyTimeout: 0 });
+    const started = performance.now();
+    const controller = new AttemptSignal();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.options.timeoutMs);
+    const onAbort = () => controller.abort();
+    call.signal.addEventListener('abort', onAbort, { once: true });
+    let status: UpstreamCallInfo['status'] = 'network';
+    try {
+      const response = await this.streamPool.request({
+        method: 'GET',
+        path: this.prefix + request.path + queryString(request.query),
+        headers: { authorization: this.options.authorization(call.apiKey), accept },
+        signal: controller,
+      });
+      status = response.statusCode;
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        await response.body.dump();
+        const error = errorForStatus(this.source, response.statusCode, retryAfterMs(response.headers['retry-after']));
+        if (error.code === 'UPSTREAM_UNAVAILABLE') this.breaker.failure();
+        else this.breaker.success();
+        throw error;
+      }
+      this.breaker.success();
+      const body = response.body;
+      return { chunks: body, close: () => controller.abort() };
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      if (call.signal.aborted) {
+        status = 'aborted';
+        this.breaker.abandon();
+        throw new RequestAbortedError();
+      }
+      if (timedOut) status = 'timeout';
+      this.breaker.failure();
+      const what = timedOut ? `did not answer within ${this.options.timeoutMs} ms` : 'could not be reached';
+      throw this.unavailable(what, null, false, true);
+    } finally {
+      clearTimeout(timer);
+      call.signal.removeEventListener('abort', onAbort);
+      this.options.onCall?.({
+        source: this.source.name,
+        route: request.route,
+        status,
+        durationMs: performance.now() - started,
+      });
+    }
+  }
+
+  /** Closes the pools' connections. */
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), this.streamPool?.destroy()]);
   }
 
   private unavailable(what: string, status: number | null, outcomeUnknown: boolean, retryable: boolean): UpstreamError {

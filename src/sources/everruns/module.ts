@@ -3,6 +3,7 @@ import { clientsOf } from '../access.js';
 import type { ConversationModule } from '../conversation.js';
 import type { SourceModule, SourceRequest } from '../source-module.js';
 import { createEverrunsClient, EVERRUNS, EVERRUNS_SESSION_ID, type EverrunsListParams } from './client.js';
+import { everrunsLive } from './live.js';
 import { type EverrunsPosition, readEverrunsForward } from './pager.js';
 
 /** Everruns agent ids: `agent_` + 32 lowercase hex digits. */
@@ -93,4 +94,5 @@ export const everrunsSource: SourceModule<EverrunsPosition> = {
     },
   },
   conversation: everrunsConversation,
+  live: everrunsLive(),
 };

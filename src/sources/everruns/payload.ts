@@ -87,3 +87,17 @@ export const everrunsMessageListPayload = z.compile(
     data: z.array(z.unknown()),
   }),
 );
+
+/** An event of `GET .../events` and of the `/sse` stream's `data:` lines; `data` is read per type. */
+export const everrunsEventPayload = z.compile(
+  z.object({
+    id: z.string().min(1).max(256),
+    type: z.string().min(1).max(256),
+    ts: timestamp,
+    data: z.record(z.string(), z.unknown()).nullish(),
+  }),
+);
+export type EverrunsEventPayload = z.output<typeof everrunsEventPayload>;
+
+/** The events list envelope; items are checked one by one. */
+export const everrunsEventListPayload = z.compile(z.object({ data: z.array(z.unknown()) }));

@@ -1,0 +1,90 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { type RequestHead, SocketOperation } from './context.js';
+import { CallCancel } from './sources/http.js';
+import { type Gateway, GRAPHQL_ENDPOINT } from './yoga.js';
+
+/** Aborted when its socket closes: one listener per socket, however many operations it carries. */
+const socketSignals = new WeakMap<WebSocket, CallCancel>();
+
+function signalOf(socket: WebSocket): CallCancel {
+  let signal = socketSignals.get(socket);
+  if (!signal) {
+    const made = new CallCancel();
+    socket.once('close', () => made.abort());
+    socketSignals.set(socket, made);
+    signal = made;
+  }
+  return signal;
+}
+
+function headOf(request: IncomingMessage, params: Readonly<Record<string, unknown>> | undefined, socket: WebSocket) {
+  const fromParams = new Map<string, string>();
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (typeof value === 'string') fromParams.set(name.toLowerCase(), value);
+  }
+  const head: RequestHead = {
+    headers: {
+      get(name) {
+        const lower = name.toLowerCase();
+        const value = fromParams.get(lower) ?? request.headers[lower];
+        return typeof value === 'string' ? value : null;
+      },
+    },
+    signal: signalOf(socket),
+  };
+  return head;
+}
+
+/**
+ * GraphQL over WebSocket (graphql-ws, `graphql-transport-ws`) on the HTTP server's GraphQL
+ * path, following Yoga's documented recipe: each operation runs through `yoga.getEnveloped`,
+ * so the same plugins, context and schema serve it as over HTTP. graphql-ws pings every 12 s.
+ */
+export function serveWebSockets(server: Server, gateway: Gateway): WebSocketServer {
+  const sockets = new WebSocketServer({ server, path: GRAPHQL_ENDPOINT });
+  const { yoga } = gateway;
+  type Enveloped = ReturnType<typeof yoga.getEnveloped>;
+  // graphql-ws hands `execute`/`subscribe` only the args; the operation's enveloped functions ride along here.
+  const operations = new WeakMap<object, Enveloped>();
+  const enveloped = (contextValue: unknown): Enveloped => {
+    const found = typeof contextValue === 'object' && contextValue !== null ? operations.get(contextValue) : undefined;
+    if (!found) throw new Error('an operation without its enveloped context');
+    return found;
+  };
+  useServer(
+    {
+      execute: (args) => enveloped(args.contextValue).execute(args),
+      subscribe: (args) => enveloped(args.contextValue).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const socket = ctx.extra.socket;
+        const operation = new SocketOperation(headOf(ctx.extra.request, ctx.connectionParams, socket), {
+          connection: socket,
+          unsentBytes: () => socket.bufferedAmount,
+        });
+        const envelope = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket, params, ws: operation });
+        let document: ReturnType<Enveloped['parse']>;
+        try {
+          document = envelope.parse(params.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('The document could not be parsed.')];
+        }
+        const errors = envelope.validate(envelope.schema, document);
+        if (errors.length > 0) return errors;
+        const contextValue = await envelope.contextFactory();
+        operations.set(contextValue, envelope);
+        return {
+          schema: envelope.schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue,
+        };
+      },
+    },
+    sockets,
+  );
+  return sockets;
+}

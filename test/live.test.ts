@@ -1,0 +1,135 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Tenant } from '../src/emulator/index.js';
+import { globalId } from '../src/schema/node.js';
+import { dataOf, errorCodes, useHarness } from './harness.js';
+import { eventsOf, type Subscription, subscribeSse, subscribeWs } from './live-client.js';
+
+const h = useHarness({ emulator: { turnMs: 200 } });
+
+const EVENTS = `subscription($id: ID!, $after: String, $deltas: Boolean) {
+  sessionEvents(sessionId: $id, after: $after, deltas: $deltas) {
+    __typename cursor sessionId at upstreamType
+    ... on MessageAddedEvent { message { id role text } }
+    ... on MessageDeltaEvent { delta accumulated }
+    ... on TurnEndedEvent { outcome usage { inputTokens outputTokens } }
+    ... on SessionStateChangedEvent { state upstreamStatus }
+    ... on ToolCallStartedEvent { name }
+    ... on OtherEvent { data }
+  }
+}`;
+const SEND = `mutation($sessionId: ID!, $text: String!) {
+  sendMessage(input: { sessionId: $sessionId, text: $text }) { __typename }
+}`;
+
+const acme = (): Tenant => {
+  const tenant = h.emulator.tenants.get('acme');
+  if (!tenant) throw new Error('no tenant');
+  return tenant;
+};
+
+const open: Subscription[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((subscription) => subscription.close()));
+});
+
+/** An idle Everruns session no other test of this file uses. */
+let nextIdle = 0;
+function idleEverruns(): string {
+  const idle = acme().everrunsSessions.filter((s) => s.json.status === 'idle');
+  const session = idle[nextIdle++ % idle.length];
+  if (!session) throw new Error('no idle Everruns session');
+  return session.json.id;
+}
+
+async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The position inside an event cursor (tests may read it: positions must only grow). */
+function positionOf(cursor: unknown): string {
+  const json: unknown = JSON.parse(Buffer.from(String(cursor), 'base64url').toString('utf8'));
+  return typeof json === 'object' && json !== null && 'p' in json ? String(json.p) : '';
+}
+
+const turnEnded = (payloads: Parameters<Parameters<Subscription['waitFor']>[0]>[0]) =>
+  eventsOf(payloads).some((event) => event.upstreamType === 'session.idled');
+
+describe.each([
+  ['SSE', 'sse'],
+  ['WebSocket', 'ws'],
+] as const)('sessionEvents over %s', (_name, transport) => {
+  const subscribe = (variables: Record<string, unknown>) =>
+    transport === 'sse'
+      ? subscribeSse(h.url, EVENTS, variables)
+      : Promise.resolve(subscribeWs(h.url, EVENTS, variables));
+
+  it('an Everruns turn: the upstream events in order, each once, cursors only growing', async () => {
+    const id = idleEverruns();
+    const subscription = await subscribe({ id: globalId('EverrunsSession', id) });
+    open.push(subscription);
+    await until(() => h.emulator.openSseStreams(id) === 1);
+    const before = h.emulator.events.lastId(id);
+    const sent = await h.query(SEND, { sessionId: globalId('EverrunsSession', id), text: 'Run the tests.' });
+    expect(dataOf<{ __typename: string }>(sent, 'sendMessage').__typename).toBe('SendMessagePayload');
+    await subscription.waitFor(turnEnded);
+    const events = eventsOf(subscription.payloads);
+    const upstream = h.emulator.events.eventsAfter(id, { sinceId: before });
+    expect(events.map((event) => event.upstreamType)).toEqual(upstream.map((event) => event.type));
+    expect(events.map((event) => event.__typename)).toContain('MessageDeltaEvent');
+    expect(events[0]).toMatchObject({
+      __typename: 'MessageAddedEvent',
+      sessionId: globalId('EverrunsSession', id),
+      message: { role: 'USER', text: 'Run the tests.' },
+    });
+    expect(events.at(-2)).toMatchObject({ __typename: 'TurnEndedEvent', outcome: 'COMPLETED' });
+    expect(events.at(-1)).toMatchObject({
+      __typename: 'SessionStateChangedEvent',
+      state: 'IDLE',
+      upstreamStatus: 'idle',
+    });
+    const positions = events.map((event) => positionOf(event.cursor));
+    for (let index = 1; index < positions.length; index++) {
+      expect((positions[index] ?? '') > (positions[index - 1] ?? '')).toBe(true);
+    }
+  });
+
+  it('deltas: false leaves the deltas out upstream', async () => {
+    const id = idleEverruns();
+    const subscription = await subscribe({ id: globalId('EverrunsSession', id), deltas: false });
+    open.push(subscription);
+    await until(() => h.emulator.openSseStreams(id) === 1);
+    const before = h.emulator.events.lastId(id);
+    await h.query(SEND, { sessionId: globalId('EverrunsSession', id), text: 'Again.' });
+    await subscription.waitFor(turnEnded);
+    const upstream = h.emulator.events.eventsAfter(id, { sinceId: before, exclude: ['output.message.delta'] });
+    expect(eventsOf(subscription.payloads).map((event) => event.upstreamType)).toEqual(upstream.map((e) => e.type));
+    const sse = h.emulator.switchboard.requests.filter((r) => r.route === 'GET /v1/sessions/:id/sse');
+    expect(sse.at(-1)?.query).toMatchObject({ exclude: 'output.message.delta' });
+  });
+
+  it('a session of another tenant, or none: NOT_FOUND at once, no stream opened', async () => {
+    const other = h.emulator.tenants.get('globex')?.everrunsSessions[0]?.json.id ?? '';
+    const subscription = await subscribe({ id: globalId('EverrunsSession', other) });
+    open.push(subscription);
+    await subscription.waitFor((payloads) => payloads.length > 0);
+    expect(subscription.payloads[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
+    await until(() => subscription.completed);
+    expect(h.emulator.switchboard.count('GET /v1/sessions/:id/sse')).toBe(0);
+  });
+});
+
+describe('sessionEvents arguments', () => {
+  it('a malformed id or cursor is BAD_USER_INPUT before any upstream call', async () => {
+    const subscription = await subscribeSse(h.url, EVENTS, { id: 'nope' });
+    open.push(subscription);
+    await subscription.waitFor((payloads) => payloads.length > 0);
+    expect(subscription.payloads[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const bad = await h.query(EVENTS, { id: globalId('EverrunsSession', idleEverruns()), after: 'abc' });
+    expect(errorCodes(bad).map((e) => e.code)).toContain('BAD_USER_INPUT');
+    expect(h.emulator.switchboard.count('GET /v1/sessions/:id')).toBe(0);
+  });
+});
