@@ -13,7 +13,7 @@ import { everrunsId, everrunsTextToMicros, microsToEverrunsText, nowMicros } fro
 import type { Random } from './random.js';
 import { type Answer, type EmulatedRequest, isRecord, type RouteMatch, type UpstreamEmulation } from './server.js';
 import type { EventStreams } from './sse.js';
-import { type EverrunsSessionJson, type EverrunsStored, sortEverruns, type Tenant } from './world.js';
+import { DEMO_KEYS, type EverrunsSessionJson, type EverrunsStored, sortEverruns, type Tenant } from './world.js';
 
 const SESSION_ID = /^session_[0-9a-f]{32}$/;
 const AGENT_ID = /^agent_[0-9a-f]{32}$/;
@@ -41,6 +41,8 @@ export function everrunsEmulation(
   streams: EventStreams,
 ): UpstreamEmulation {
   const byKey = new Map([...tenants.values()].map((tenant) => [tenant.everrunsKey, tenant]));
+  const acme = tenants.get('acme');
+  if (acme) byKey.set(DEMO_KEYS.acmeSecondEverruns, acme);
   return {
     route(method, pathname) {
       if (pathname === '/v1/sessions') {

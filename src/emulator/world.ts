@@ -70,6 +70,8 @@ export const DEMO_KEYS = {
   globex: { factory: 'fk-demo-globex-6a0d15', everruns: 'evr_demo_globex_c47e92' },
   /** A Factory key of a member (not manager/owner): Factory answers 403. */
   memberFactory: 'fk-demo-member-000001',
+  /** A second Everruns key of acme (another person of the same organisation): same sessions, another credential. */
+  acmeSecondEverruns: 'evr_demo_acme_second_51c0ae',
 } as const;
 
 export interface WorldOptions {
