@@ -236,8 +236,8 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
   private waiter: ((result: IteratorResult<LiveItem>) => void) | null = null;
   /** No more items will be queued. */
   private ended = false;
-  /** The transport is done with it; released from the hub. */
-  private finished = false;
+  /** Released from the hub (its counts, its share of the work): once ended. */
+  private detached = false;
   /** The position of the last event queued: what it has seen. */
   private last: string | null = null;
   /** Events that arrived while the replay of `after` was read. */
@@ -312,11 +312,15 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
     }
   }
 
-  /** Ends the subscription: with an error item first, or (null) complete once the queue is read. */
+  /**
+   * Ends the subscription: with an error item first, or (null) complete once the queue is read.
+   * It leaves the hub at once; a stalled transport reads the error whenever it reads again.
+   */
   end(error: UpstreamError | LiveError | null): void {
     if (this.ended) return;
     if (error) this.push({ error });
     this.ended = true;
+    this.detach();
     if (this.queue.length === 0 && this.waiter) this.finish();
   }
 
@@ -326,7 +330,7 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
       if ('event' in item) this.hub.delivered(this.request.source);
       return Promise.resolve({ value: item, done: false });
     }
-    if (this.ended || this.finished) {
+    if (this.ended) {
       this.finish();
       return Promise.resolve({ value: undefined, done: true });
     }
@@ -350,8 +354,12 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
     const waiter = this.waiter;
     this.waiter = null;
     waiter?.({ value: undefined, done: true });
-    if (this.finished) return;
-    this.finished = true;
+    this.detach();
+  }
+
+  private detach(): void {
+    if (this.detached) return;
+    this.detached = true;
     this.hub.release(this.work, this);
   }
 }
