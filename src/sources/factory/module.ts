@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ConversationModule, Interruption } from '../conversation.js';
 import type { SourceModule, SourceRequest } from '../source-module.js';
 import { FACTORY, type FactoryListParams, factoryClients } from './client.js';
+import { factoryLive } from './live.js';
 import { type FactoryPosition, readFactory } from './pager.js';
 import { FACTORY_STATES } from './to-session.js';
 
@@ -98,4 +99,5 @@ export const factorySource: SourceModule<FactoryPosition> = {
     },
   },
   conversation: factoryConversation,
+  live: factoryLive(),
 };
