@@ -1,3 +1,4 @@
+import { clientsOf } from '../access.js';
 import type { MessagePage, MessagePageParams, MessageRecord } from '../conversation.js';
 import { type SourceId, UpstreamError } from '../errors.js';
 import { type CallContext, Decoder, RAW_ANSWER, type UpstreamHttp } from '../http.js';
@@ -210,3 +211,6 @@ export function createFactoryClient(http: UpstreamHttp): FactoryClient {
     },
   };
 }
+
+/** One Factory client per upstream HTTP layer, so requests and live work share its decoders. */
+export const factoryClients = clientsOf(createFactoryClient);

@@ -1,17 +1,16 @@
 import { z } from 'zod';
-import { clientsOf } from '../access.js';
 import type { ConversationModule, Interruption } from '../conversation.js';
 import type { SourceModule, SourceRequest } from '../source-module.js';
-import { createFactoryClient, FACTORY, type FactoryListParams } from './client.js';
+import { FACTORY, type FactoryListParams, factoryClients } from './client.js';
+import { factoryLive } from './live.js';
 import { type FactoryPosition, readFactory } from './pager.js';
-
-const clients = clientsOf(createFactoryClient);
+import { FACTORY_STATES } from './to-session.js';
 
 /**
  * The Factory client and call context for one request.
  * @throws UpstreamError `SOURCE_NOT_CONFIGURED` or `UNAUTHENTICATED`
  */
-export const useFactory = clients.use;
+export const useFactory = factoryClients.use;
 
 /** Lists Factory sessions through the request's loader, so the sessions prime it. */
 export function factoryLister(request: SourceRequest) {
@@ -40,15 +39,16 @@ const factoryConversation: ConversationModule = {
     kind: 'pages',
     maxLimit: 100,
     roleFilter: { USER: 'user', AGENT: 'assistant', TOOL: 'tool' },
-    listPage: (http, call, sessionId, params) => clients.clientOf(http).listMessages(call, sessionId, params),
-    getMessage: (http, call, sessionId, messageId) => clients.clientOf(http).getMessage(call, sessionId, messageId),
+    listPage: (http, call, sessionId, params) => factoryClients.clientOf(http).listMessages(call, sessionId, params),
+    getMessage: (http, call, sessionId, messageId) =>
+      factoryClients.clientOf(http).getMessage(call, sessionId, messageId),
   },
   async send(http, call, sessionId, text) {
-    const sent = await clients.clientOf(http).sendMessage(call, sessionId, text);
+    const sent = await factoryClients.clientOf(http).sendMessage(call, sessionId, text);
     return { messageId: sent.messageId, message: null };
   },
   async interrupt(http, call, sessionId) {
-    const status = await clients.clientOf(http).interrupt(call, sessionId);
+    const status = await factoryClients.clientOf(http).interrupt(call, sessionId);
     const outcome =
       status !== null && Object.hasOwn(INTERRUPT_OUTCOMES, status) ? INTERRUPT_OUTCOMES[status] : undefined;
     return { outcome: outcome ?? 'UNKNOWN', upstreamStatus: status };
@@ -76,10 +76,10 @@ export const factorySource: SourceModule<FactoryPosition> = {
     model: 'sessionSettings.model',
     tokenUsage: 'sessionSettings.tokenUsage',
   },
-  states: { pending: 'PENDING', running: 'RUNNING', idle: 'IDLE' },
+  states: FACTORY_STATES,
   acceptsId: (id) => FACTORY_ID.test(id),
   idShape: 'letters, digits, `-`, `_` or `.`, at most 128',
-  getSession: (http, call, id) => clients.clientOf(http).getSession(call, id),
+  getSession: (http, call, id) => factoryClients.clientOf(http).getSession(call, id),
   feed: {
     filterField: {
       name: 'computerId',
@@ -99,4 +99,5 @@ export const factorySource: SourceModule<FactoryPosition> = {
     },
   },
   conversation: factoryConversation,
+  live: factoryLive(),
 };

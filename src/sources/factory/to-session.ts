@@ -1,5 +1,13 @@
 import type { SessionRecord, TokenUsageShape } from '../session.js';
+import type { SessionStateName } from '../source-module.js';
 import type { FactorySessionPayload, FactorySessionSettingsPayload } from './payload.js';
+
+/** Factory's status words and the states they mean; any other word is UNKNOWN. */
+export const FACTORY_STATES: Readonly<Record<string, SessionStateName>> = {
+  pending: 'PENDING',
+  running: 'RUNNING',
+  idle: 'IDLE',
+};
 
 /**
  * A Factory session as the gateway holds it: upstream words verbatim. Its times are formatted on
@@ -14,6 +22,8 @@ export class FactorySessionRecord implements SessionRecord {
   readonly messageCount: number;
   /** Epoch microseconds of `createdAt`, the merged feed's ordering axis. */
   readonly createdAtMicros: number;
+  /** `updatedAt` in epoch ms, as Factory sends it (live polling dates state changes with it). */
+  readonly updatedAtMs: number;
   readonly computerId: string | null;
   readonly settings: FactorySessionSettingsPayload | null;
   /** Tag names of `sessionSettings.tags`. */
@@ -32,6 +42,7 @@ export class FactorySessionRecord implements SessionRecord {
     this.upstreamStatus = payload.status;
     this.messageCount = payload.messageCount;
     this.createdAtMicros = payload.createdAt * 1000;
+    this.updatedAtMs = payload.updatedAt;
     this.computerId = payload.computerId ?? null;
     this.settings = payload.sessionSettings ?? null;
     this.tags = payload.sessionSettings?.tags?.map((tag) => tag.name) ?? [];
