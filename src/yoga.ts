@@ -66,7 +66,14 @@ export function createGateway(config: GatewayConfig): Gateway {
     // requestGuards' useBodyLimit instead: Yoga's option streams every body through a counter.
     maxRequestBodySize: false,
     logging: false,
-    graphiql: config.graphiql ? { title: 'sessiongraph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
+    // GraphiQL subscribes with a GET (SSE): the CSRF header lets CSRF prevention accept it.
+    graphiql: config.graphiql
+      ? {
+          title: 'sessiongraph',
+          defaultQuery: GRAPHIQL_DEFAULT_QUERY,
+          additionalHeaders: { 'x-graphql-yoga-csrf': 'graphiql' },
+        }
+      : false,
     renderGraphiQL: renderLocalGraphiQL,
     context: (initial) => {
       const ws = initial.ws;

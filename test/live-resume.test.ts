@@ -13,6 +13,8 @@ const EVENTS = `subscription($id: ID!, $after: String) {
 
 const open: Subscription[] = [];
 afterEach(async () => {
+  // What subscribers received joins the bodies the harness checks for keys, URLs and headers.
+  h.bodies.push(...open.map((subscription) => JSON.stringify(subscription.payloads)));
   await Promise.all(open.splice(0).map((subscription) => subscription.close()));
 });
 

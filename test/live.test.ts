@@ -29,6 +29,8 @@ const acme = (): Tenant => {
 
 const open: Subscription[] = [];
 afterEach(async () => {
+  // What subscribers received joins the bodies the harness checks for keys, URLs and headers.
+  h.bodies.push(...open.map((subscription) => JSON.stringify(subscription.payloads)));
   await Promise.all(open.splice(0).map((subscription) => subscription.close()));
 });
 
@@ -96,6 +98,37 @@ describe.each([
       expect((positions[index] ?? '') > (positions[index - 1] ?? '')).toBe(true);
     }
   });
+
+  it('a Factory turn (polled): the sent and the agent’s messages, then the turn’s end, each once', async () => {
+    const session = acme().factorySessions.filter((s) => s.status === 'idle')[transport === 'sse' ? 3 : 4];
+    if (!session) throw new Error('no idle Factory session');
+    const id = globalId('FactorySession', session.sessionId);
+    const before = acme().conversations.factory(session.sessionId).length;
+    const subscription = await subscribe({ id });
+    open.push(subscription);
+    // The poller's first poll (the snapshot) is done once it has listed the messages.
+    await until(() => h.emulator.switchboard.count('GET /api/v0/sessions/:id/messages') >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await h.query(SEND, { sessionId: id, text: 'Polled turn.' });
+    await subscription.waitFor(
+      (payloads) => eventsOf(payloads).some((event) => event.__typename === 'TurnEndedEvent'),
+      15_000,
+    );
+    const events = eventsOf(subscription.payloads);
+    const added = events.filter((event) => event.__typename === 'MessageAddedEvent');
+    const expected = acme().conversations.factory(session.sessionId).slice(before);
+    expect(added.map((event) => (event.message as { text: string }).text)).toEqual(
+      expected.map((message) =>
+        message.content
+          .filter((part) => part.type === 'text')
+          .map((part) => String(part.text))
+          .join('\n'),
+      ),
+    );
+    expect(events[0]?.__typename).toBe('TurnStartedEvent');
+    expect(events.at(-1)?.__typename).toMatch(/TurnEndedEvent|SessionStateChangedEvent/);
+    expect(new Set(events.map((event) => event.cursor)).size).toBe(events.length);
+  }, 20_000);
 
   it('deltas: false leaves the deltas out upstream', async () => {
     const id = idleEverruns();
