@@ -94,13 +94,17 @@ describe('GraphiQL', () => {
     await page.goto(`${base}/graphql`);
     const run = page.locator('.graphiql-execute-button');
     await run.waitFor({ timeout: 20_000 });
-    // Replace the editor's query as a user pasting one would.
-    await page.locator('.graphiql-query-editor').click();
+    // Replace the editor's query as a user pasting one would (once the editor has loaded).
+    const editor = page.locator('.graphiql-query-editor');
+    await editor.getByText('RecentSessions').first().waitFor({ timeout: 30_000 });
+    await editor.click();
     await page.keyboard.press('Control+A');
     await page.keyboard.insertText(query);
+    await editor.getByText('sessionEvents').first().waitFor({ timeout: 10_000 });
     await run.click();
     const started = Date.now();
-    while (emulator.openSseStreams(idle) !== 1 && Date.now() - started < 10_000) {
+    while (emulator.openSseStreams(idle) !== 1) {
+      if (Date.now() - started > 30_000) throw new Error('GraphiQL did not subscribe');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const sent = await fetch(`${base}/graphql`, {
@@ -113,7 +117,7 @@ describe('GraphiQL', () => {
     });
     expect(sent.status).toBe(200);
     // GraphiQL shows the latest event of the stream; the turn ends with the session going idle.
-    await page.getByText('session.idled').first().waitFor({ timeout: 20_000 });
+    await page.getByText('session.idled').first().waitFor({ timeout: 30_000 });
     expect(await page.locator('.graphiql-response').innerText()).toContain('SessionStateChangedEvent');
-  });
+  }, 90_000);
 });

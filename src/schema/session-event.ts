@@ -57,8 +57,18 @@ export const TurnOutcome = builder.enumType('TurnOutcome', {
 const TurnUsageRef = builder.objectRef<TurnUsage>('TurnUsage').implement({
   description: 'Tokens one turn used, as the upstream reported them.',
   fields: (t) => ({
-    inputTokens: t.field({ type: 'SafeInt', nullable: true, resolve: (usage) => usage.inputTokens }),
-    outputTokens: t.field({ type: 'SafeInt', nullable: true, resolve: (usage) => usage.outputTokens }),
+    inputTokens: t.field({
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Input tokens.',
+      resolve: (usage) => usage.inputTokens,
+    }),
+    outputTokens: t.field({
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Output tokens.',
+      resolve: (usage) => usage.outputTokens,
+    }),
   }),
 });
 
@@ -99,7 +109,11 @@ builder.objectRef<EventShape>('MessageAddedEvent').implement({
   interfaces: [SessionEvent],
   isTypeOf: eventOf('MESSAGE_ADDED'),
   fields: (t) => ({
-    message: t.field({ type: Message, resolve: (shape) => bodyOf(shape, 'MESSAGE_ADDED').message }),
+    message: t.field({
+      type: Message,
+      description: 'The message, as `messages` serves it.',
+      resolve: (shape) => bodyOf(shape, 'MESSAGE_ADDED').message,
+    }),
   }),
 });
 
@@ -109,7 +123,11 @@ builder.objectRef<EventShape>('MessageDeltaEvent').implement({
   interfaces: [SessionEvent],
   isTypeOf: eventOf('MESSAGE_DELTA'),
   fields: (t) => ({
-    turnId: t.string({ nullable: true, resolve: (shape) => bodyOf(shape, 'MESSAGE_DELTA').turnId }),
+    turnId: t.string({
+      nullable: true,
+      description: 'The upstream’s turn id, where it has one (Everruns).',
+      resolve: (shape) => bodyOf(shape, 'MESSAGE_DELTA').turnId,
+    }),
     delta: t.string({ description: 'The new text.', resolve: (shape) => bodyOf(shape, 'MESSAGE_DELTA').delta }),
     accumulated: t.string({
       nullable: true,
@@ -124,7 +142,11 @@ builder.objectRef<EventShape>('TurnStartedEvent').implement({
   interfaces: [SessionEvent],
   isTypeOf: eventOf('TURN_STARTED'),
   fields: (t) => ({
-    turnId: t.string({ nullable: true, resolve: (shape) => bodyOf(shape, 'TURN_STARTED').turnId }),
+    turnId: t.string({
+      nullable: true,
+      description: 'The upstream’s turn id, where it has one (Everruns).',
+      resolve: (shape) => bodyOf(shape, 'TURN_STARTED').turnId,
+    }),
   }),
 });
 
@@ -133,14 +155,27 @@ builder.objectRef<EventShape>('TurnEndedEvent').implement({
   interfaces: [SessionEvent],
   isTypeOf: eventOf('TURN_ENDED'),
   fields: (t) => ({
-    turnId: t.string({ nullable: true, resolve: (shape) => bodyOf(shape, 'TURN_ENDED').turnId }),
-    outcome: t.field({ type: TurnOutcome, resolve: (shape) => bodyOf(shape, 'TURN_ENDED').outcome }),
+    turnId: t.string({
+      nullable: true,
+      description: 'The upstream’s turn id, where it has one (Everruns).',
+      resolve: (shape) => bodyOf(shape, 'TURN_ENDED').turnId,
+    }),
+    outcome: t.field({
+      type: TurnOutcome,
+      description: 'How it ended.',
+      resolve: (shape) => bodyOf(shape, 'TURN_ENDED').outcome,
+    }),
     error: t.string({
       nullable: true,
       description: 'Why it failed or was cancelled, when the upstream says.',
       resolve: (shape) => bodyOf(shape, 'TURN_ENDED').error,
     }),
-    usage: t.field({ type: TurnUsageRef, nullable: true, resolve: (shape) => bodyOf(shape, 'TURN_ENDED').usage }),
+    usage: t.field({
+      type: TurnUsageRef,
+      nullable: true,
+      description: 'Tokens the turn used, where the upstream reports them.',
+      resolve: (shape) => bodyOf(shape, 'TURN_ENDED').usage,
+    }),
   }),
 });
 
@@ -149,8 +184,16 @@ builder.objectRef<EventShape>('ToolCallStartedEvent').implement({
   interfaces: [SessionEvent],
   isTypeOf: eventOf('TOOL_CALL_STARTED'),
   fields: (t) => ({
-    toolCallId: t.string({ nullable: true, resolve: (shape) => bodyOf(shape, 'TOOL_CALL_STARTED').toolCallId }),
-    name: t.string({ nullable: true, resolve: (shape) => bodyOf(shape, 'TOOL_CALL_STARTED').name }),
+    toolCallId: t.string({
+      nullable: true,
+      description: 'The tool call’s id.',
+      resolve: (shape) => bodyOf(shape, 'TOOL_CALL_STARTED').toolCallId,
+    }),
+    name: t.string({
+      nullable: true,
+      description: 'The tool’s name.',
+      resolve: (shape) => bodyOf(shape, 'TOOL_CALL_STARTED').name,
+    }),
     arguments: t.field({
       type: 'JSON',
       nullable: true,
@@ -165,9 +208,20 @@ builder.objectRef<EventShape>('ToolCallCompletedEvent').implement({
   interfaces: [SessionEvent],
   isTypeOf: eventOf('TOOL_CALL_COMPLETED'),
   fields: (t) => ({
-    toolCallId: t.string({ nullable: true, resolve: (shape) => bodyOf(shape, 'TOOL_CALL_COMPLETED').toolCallId }),
-    name: t.string({ nullable: true, resolve: (shape) => bodyOf(shape, 'TOOL_CALL_COMPLETED').name }),
-    isError: t.boolean({ resolve: (shape) => bodyOf(shape, 'TOOL_CALL_COMPLETED').isError }),
+    toolCallId: t.string({
+      nullable: true,
+      description: 'The tool call’s id.',
+      resolve: (shape) => bodyOf(shape, 'TOOL_CALL_COMPLETED').toolCallId,
+    }),
+    name: t.string({
+      nullable: true,
+      description: 'The tool’s name.',
+      resolve: (shape) => bodyOf(shape, 'TOOL_CALL_COMPLETED').name,
+    }),
+    isError: t.boolean({
+      description: 'True when the tool failed.',
+      resolve: (shape) => bodyOf(shape, 'TOOL_CALL_COMPLETED').isError,
+    }),
     result: t.field({
       type: 'JSON',
       nullable: true,
