@@ -85,39 +85,43 @@ describe('GraphiQL', () => {
     expect(offsite).toEqual([]);
   });
 
-  it.skipIf(!hasChromium)('subscribes over SSE: a turn started elsewhere shows up live', async () => {
-    browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
-    const idle = emulator.tenants.get('acme')?.everrunsSessions.find((s) => s.json.status === 'idle')?.json.id ?? '';
-    const sessionId = Buffer.from(`EverrunsSession:${idle}`).toString('base64');
-    const query = `subscription { sessionEvents(sessionId: "${sessionId}") { __typename upstreamType at } }`;
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${base}/graphql`);
-    const run = page.locator('.graphiql-execute-button');
-    await run.waitFor({ timeout: 20_000 });
-    // Replace the editor's query as a user pasting one would (once the editor has loaded).
-    const editor = page.locator('.graphiql-query-editor');
-    await editor.getByText('RecentSessions').first().waitFor({ timeout: 30_000 });
-    await editor.click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText(query);
-    await editor.getByText('sessionEvents').first().waitFor({ timeout: 10_000 });
-    await run.click();
-    const started = Date.now();
-    while (emulator.openSseStreams(idle) !== 1) {
-      if (Date.now() - started > 30_000) throw new Error('GraphiQL did not subscribe');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const sent = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: `mutation($id: ID!) { sendMessage(input: { sessionId: $id, text: "From another tab." }) { __typename } }`,
-        variables: { id: sessionId },
-      }),
-    });
-    expect(sent.status).toBe(200);
-    // GraphiQL shows the latest event of the stream; the turn ends with the session going idle.
-    await page.getByText('session.idled').first().waitFor({ timeout: 30_000 });
-    expect(await page.locator('.graphiql-response').innerText()).toContain('SessionStateChangedEvent');
-  }, 90_000);
+  it.skipIf(!hasChromium)(
+    'subscribes over SSE: a turn started elsewhere shows up live',
+    async () => {
+      browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+      const idle = emulator.tenants.get('acme')?.everrunsSessions.find((s) => s.json.status === 'idle')?.json.id ?? '';
+      const sessionId = Buffer.from(`EverrunsSession:${idle}`).toString('base64');
+      const query = `subscription { sessionEvents(sessionId: "${sessionId}") { __typename upstreamType at } }`;
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${base}/graphql`);
+      const run = page.locator('.graphiql-execute-button');
+      await run.waitFor({ timeout: 20_000 });
+      // Replace the editor's query as a user pasting one would (once the editor has loaded).
+      const editor = page.locator('.graphiql-query-editor');
+      await editor.getByText('RecentSessions').first().waitFor({ timeout: 30_000 });
+      await editor.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.insertText(query);
+      await editor.getByText('sessionEvents').first().waitFor({ timeout: 10_000 });
+      await run.click();
+      const started = Date.now();
+      while (emulator.openSseStreams(idle) !== 1) {
+        if (Date.now() - started > 30_000) throw new Error('GraphiQL did not subscribe');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const sent = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: `mutation($id: ID!) { sendMessage(input: { sessionId: $id, text: "From another tab." }) { __typename } }`,
+          variables: { id: sessionId },
+        }),
+      });
+      expect(sent.status).toBe(200);
+      // GraphiQL shows the latest event of the stream; the turn ends with the session going idle.
+      await page.getByText('session.idled').first().waitFor({ timeout: 30_000 });
+      expect(await page.locator('.graphiql-response').innerText()).toContain('SessionStateChangedEvent');
+    },
+    90_000,
+  );
 });

@@ -31,7 +31,8 @@ const acme = (): Tenant => {
 let next = 1;
 function idleEverruns(): string {
   const idle = acme().everrunsSessions.filter((s) => s.json.status === 'idle');
-  const session = idle[(next += 5) % idle.length];
+  next += 5;
+  const session = idle[next % idle.length];
   if (!session) throw new Error('no idle Everruns session');
   return session.json.id;
 }

@@ -27,7 +27,8 @@ const acme = (): Tenant => {
 let next = 0;
 function idleEverruns(): string {
   const idle = acme().everrunsSessions.filter((s) => s.json.status === 'idle');
-  const session = idle[(next += 3) % idle.length];
+  next += 3;
+  const session = idle[next % idle.length];
   if (!session) throw new Error('no idle Everruns session');
   return session.json.id;
 }
