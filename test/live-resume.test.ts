@@ -131,6 +131,10 @@ describe('sessionEvents sharing', () => {
     append(id, 0, 3);
     for (const subscription of subscriptions) await subscription.waitFor((payloads) => payloads.length === 3);
     expect(h.emulator.switchboard.count('GET /v1/sessions/:id/sse')).toBe(1);
+    const metrics = await (await fetch(h.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toContain('sessiongraph_subscriptions_open{source="EVERRUNS"} 20');
+    expect(metrics).toContain('sessiongraph_live_upstreams_open{source="EVERRUNS",kind="stream"} 1');
+    expect(metrics).toMatch(/sessiongraph_live_events_delivered_total\{source="EVERRUNS"\} 60/);
     await Promise.all(open.splice(0).map((subscription) => subscription.close()));
     const left = Date.now();
     await until(() => h.emulator.openSseStreams(id) === 0, 5_000);

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Tenant } from '../src/emulator/index.js';
+import { globalId } from '../src/schema/node.js';
+import { dataOf, useHarness } from './harness.js';
+import { eventsOf, type Subscription, subscribeSse } from './live-client.js';
+
+// Newer Everruns servers: deltas are live only (no `id:`), never replayed.
+const h = useHarness({ emulator: { ephemeralDeltas: true, turnMs: 200 } });
+
+const EVENTS = `subscription($id: ID!, $after: String) {
+  sessionEvents(sessionId: $id, after: $after) { __typename cursor upstreamType ... on MessageDeltaEvent { delta } }
+}`;
+const SEND = `mutation($sessionId: ID!, $text: String!) {
+  sendMessage(input: { sessionId: $sessionId, text: $text }) { __typename }
+}`;
+
+const open: Subscription[] = [];
+afterEach(async () => {
+  h.bodies.push(...open.map((subscription) => JSON.stringify(subscription.payloads)));
+  await Promise.all(open.splice(0).map((subscription) => subscription.close()));
+});
+
+const acme = (): Tenant => {
+  const tenant = h.emulator.tenants.get('acme');
+  if (!tenant) throw new Error('no tenant');
+  return tenant;
+};
+
+async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('sessionEvents with ephemeral deltas', () => {
+  it('deltas arrive live with cursors of their own; `after` a delta resumes at the next stored event', async () => {
+    const id = acme().everrunsSessions.filter((s) => s.json.status === 'idle')[7]?.json.id ?? '';
+    const sessionId = globalId('EverrunsSession', id);
+    const live = await subscribeSse(h.url, EVENTS, { id: sessionId });
+    open.push(live);
+    await until(() => h.emulator.openSseStreams(id) === 1);
+    const before = h.emulator.events.lastId(id);
+    const sent = await h.query(SEND, { sessionId, text: 'Stream it.' });
+    expect(dataOf<{ __typename: string }>(sent, 'sendMessage').__typename).toBe('SendMessagePayload');
+    await live.waitFor((payloads) => eventsOf(payloads).some((event) => event.upstreamType === 'session.idled'));
+    const events = eventsOf(live.payloads);
+    const deltas = events.filter((event) => event.__typename === 'MessageDeltaEvent');
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(new Set(events.map((event) => event.cursor)).size).toBe(events.length);
+    // The stored events are exactly the upstream's log; deltas sit among them.
+    const stored = h.emulator.events.eventsAfter(id, { sinceId: before }).map((event) => event.type);
+    expect(
+      events.filter((event) => event.__typename !== 'MessageDeltaEvent').map((event) => event.upstreamType),
+    ).toEqual(stored);
+
+    const lastDelta = events.lastIndexOf(deltas.at(-1) ?? {});
+    const resumed = await subscribeSse(h.url, EVENTS, { id: sessionId, after: deltas.at(-1)?.cursor });
+    open.push(resumed);
+    const rest = events.slice(lastDelta + 1).map((event) => event.upstreamType);
+    await resumed.waitFor((payloads) => payloads.length >= rest.length);
+    expect(eventsOf(resumed.payloads).map((event) => event.upstreamType)).toEqual(rest);
+  });
+});
