@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subscribeSse, subscribeWs } from './live-client.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const MAIN = `${ROOT}dist/main.js`;
@@ -83,10 +84,25 @@ describe('npm start (demo mode, over a real socket)', () => {
     expect(body.data.everrunsSessions.totalCount).toBe(230);
   });
 
-  it('stops with exit code 0 on SIGTERM', async () => {
+  it('stops with exit code 0 on SIGTERM, completing open subscriptions of both transports', async () => {
+    const listed = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ everrunsSessions(first: 1) { edges { node { id } } } }' }),
+    });
+    const id: string = (await listed.json()).data.everrunsSessions.edges[0].node.id;
+    const query = 'subscription($id: ID!) { sessionEvents(sessionId: $id) { __typename } }';
+    const sse = await subscribeSse(server.url, query, { id });
+    const ws = subscribeWs(server.url, query, { id });
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
     server.child.kill('SIGTERM');
+    await sse.waitFor(() => sse.completed, 10_000).catch(() => undefined);
+    await ws.waitFor(() => ws.completed, 10_000).catch(() => undefined);
+    expect(sse.completed && ws.completed).toBe(true);
+    expect(sse.payloads.concat(ws.payloads).filter((payload) => payload.errors)).toEqual([]);
     expect(await exited).toBe(0);
+    await Promise.all([sse.close(), ws.close()]);
   });
 });
 
