@@ -6,7 +6,7 @@ import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Tenant } from '../src/emulator/index.js';
+import { DEMO_KEYS, type Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
 import { closeServer, dataOf, useHarness } from './harness.js';
 import { eventsOf, type Subscription, subscribeSse } from './live-client.js';
@@ -115,7 +115,11 @@ const SSE_OVER_POST: TransportEntries = {
   sessions: { options: { subscriptions: { kind: 'http', options: { method: 'POST' } } } },
 };
 
+const KEY_HEADERS = ['x-factory-api-key', 'x-everruns-api-key'];
+
 let notesServer: Server;
+/** Whether each request the notes subgraph received carried a key header. */
+const notesKeyed: boolean[] = [];
 let notesUrl: string;
 let supergraph: string;
 let router: Router;
@@ -128,6 +132,13 @@ async function startRouter(transportEntries: TransportEntries = SSE_OVER_POST): 
     supergraph,
     transports: { http: httpTransport },
     transportEntries,
+    // Per-request keys go to our subgraph only, never to another team's.
+    propagateHeaders: {
+      fromClientToSubgraphs: ({ request, subgraphName }) =>
+        subgraphName === 'sessions'
+          ? Object.fromEntries(KEY_HEADERS.map((name) => [name, request.headers.get(name)]))
+          : undefined,
+    },
     logging: false,
     plugins: () => [
       {
@@ -165,6 +176,9 @@ beforeAll(async () => {
       },
     }),
     logging: false,
+    plugins: [
+      { onRequest: ({ request }) => void notesKeyed.push(KEY_HEADERS.some((name) => request.headers.has(name))) },
+    ],
   });
   notesServer = createServer(notes);
   notesUrl = await listen(notesServer);
@@ -270,5 +284,27 @@ describe('sessiongraph as a subgraph behind Hive Gateway', () => {
     expect(subscription.payloads[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'CSRF_HEADER_REQUIRED' });
     expect(plain.requests.filter((request) => request.subscription).map((request) => request.method)).toEqual(['GET']);
     expect(h.emulator.openSseStreams(upstreamId)).toBe(0);
+  });
+
+  it('forwards a client’s keys to this subgraph only, for queries and subscriptions', async () => {
+    const globex = h.emulator.tenants.get('globex')?.everrunsSessions.find((s) => s.json.status === 'idle')?.json.id;
+    const id = globalId('EverrunsSession', globex ?? '');
+    const headers = { 'x-everruns-api-key': DEMO_KEYS.globex.everruns };
+    const query = `${NOTES} query($id: ID!) { node(id: $id) { id ...Notes } }`;
+    notesKeyed.length = 0;
+    const asGlobex = await fetch(router.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables: { id } }),
+    });
+    const text = await asGlobex.text();
+    h.bodies.push(text);
+    expect(JSON.parse(text)).toEqual({ data: { node: { id, notes: notesOf(id) } } });
+    // Without the header our subgraph uses its own (acme's) key, which does not see globex's session.
+    expect((await post(router.url, query, { id })).data).toEqual({ node: null });
+    expect(notesKeyed).toEqual([false]);
+    const subscription = await subscribeSse(router.url, EVENTS, { id }, headers);
+    open.push(subscription);
+    await until(() => h.emulator.openSseStreams(globex) === 1);
   });
 });
