@@ -110,7 +110,7 @@ interface Router {
 
 type TransportEntries = NonNullable<GatewayConfigBase<Record<string, unknown>>['transportEntries']>;
 
-/** Subscriptions to our subgraph as SSE over POST: its CSRF prevention refuses a GET without a header. */
+/** Subscriptions to our subgraph as SSE over POST: its CSRF prevention refuses a GET with no key or CSRF header. */
 const SSE_OVER_POST: TransportEntries = {
   sessions: { options: { subscriptions: { kind: 'http', options: { method: 'POST' } } } },
 };
@@ -118,9 +118,9 @@ const SSE_OVER_POST: TransportEntries = {
 const KEY_HEADERS = ['x-factory-api-key', 'x-everruns-api-key'];
 
 let notesServer: Server;
+let notesUrl: string;
 /** Whether each request the notes subgraph received carried a key header. */
 const notesKeyed: boolean[] = [];
-let notesUrl: string;
 let supergraph: string;
 let router: Router;
 const running: { runtime: GatewayRuntime; server: Server }[] = [];
