@@ -13,7 +13,8 @@ const config: CodegenConfig = {
   generates: {
     'examples/generated/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persisted-documents.json: the trusted-documents manifest (PERSISTED_DOCUMENTS) of these operations.
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: {
         useTypeImports: true,
         enumsAsTypes: true,

@@ -67,6 +67,15 @@ export interface GatewayConfig {
   readonly resilience: ResilienceConfig;
   readonly limits: QueryLimits;
   readonly live: LiveConfig;
+  /** Trusted documents (persisted operations). */
+  readonly persistedDocuments: PersistedDocumentsConfig;
+}
+
+/** Trusted documents: the manifest file and which documents run. */
+export interface PersistedDocumentsConfig {
+  readonly mode: 'off' | 'allow' | 'require' | 'log';
+  /** A JSON object of document ids to text; null: none (APQ registrations only). */
+  readonly path: string | null;
 }
 
 /** Subscriptions (`sessionEvents`): how many, and how far a subscriber may fall behind. */
@@ -169,6 +178,10 @@ const environment = z.object({
   MAX_SUBSCRIPTIONS: positiveInt(DEFAULT_LIVE.maxSubscriptions, 1_000_000),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(DEFAULT_LIVE.maxPerConnection, 100_000),
   SUBSCRIBER_BUFFER: positiveInt(DEFAULT_LIVE.bufferSize, 1_000_000),
+  PERSISTED_DOCUMENTS: z.string().min(1).optional(),
+  PERSISTED_DOCUMENTS_MODE: z
+    .enum(['off', 'allow', 'require', 'log'], { error: 'expected off, allow, require or log' })
+    .default('off'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // `auto` is one per core Node reports; that count ignores container CPU quotas, so the
   // default stays 1 and `auto` is for a machine the gateway has to itself.
@@ -194,6 +207,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const parsed = environment.safeParse(present);
   if (!parsed.success) throw configError(parsed.error);
   const e = parsed.data;
+  if (e.PERSISTED_DOCUMENTS_MODE === 'require' && e.PERSISTED_DOCUMENTS === undefined) {
+    throw new ConfigError(
+      'Invalid configuration: PERSISTED_DOCUMENTS_MODE: require needs PERSISTED_DOCUMENTS (a manifest file)',
+    );
+  }
   const sources = sourceConfigs(present);
   const demo = Object.values(sources).every((source) => source === null);
   const production = e.NODE_ENV === 'production';
@@ -244,6 +262,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         maxPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         bufferSize: e.SUBSCRIBER_BUFFER,
       },
+      persistedDocuments: { mode: e.PERSISTED_DOCUMENTS_MODE, path: e.PERSISTED_DOCUMENTS ?? null },
     },
   };
 }

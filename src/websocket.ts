@@ -67,7 +67,8 @@ export function serveWebSockets(server: Server, gateway: Gateway): WebSocketServ
         const envelope = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket, params, ws: operation });
         let document: ReturnType<Enveloped['parse']>;
         try {
-          document = envelope.parse(params.query);
+          // Yoga's `onParams` (persisted documents) does not run for WebSocket operations: the same store does here.
+          document = envelope.parse(gateway.documents.resolve(params, params.operationName));
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('The document could not be parsed.')];
         }

@@ -9,6 +9,7 @@ import { GRAPHIQL_DEFAULT_QUERY, graphiqlAsset, renderLocalGraphiQL } from './gr
 import { LiveHub } from './live/hub.js';
 import { log } from './log.js';
 import { createObservability } from './plugins/observability.js';
+import { PersistedDocuments, usePersistedDocuments } from './plugins/persisted-documents.js';
 import { requestGuards } from './plugins/request-guards.js';
 import { exposeError, located, normalizeError, rootCause } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
@@ -25,6 +26,8 @@ export interface Gateway {
   readonly metrics: Registry;
   /** Subscriptions' shared upstream work. */
   readonly live: LiveHub;
+  /** Trusted documents: the WebSocket transport resolves document ids through it. */
+  readonly documents: PersistedDocuments;
   /** Completes open subscriptions and closes the upstream connection pools. */
   close(): Promise<void>;
 }
@@ -38,6 +41,11 @@ export function createGateway(config: GatewayConfig): Gateway {
   const observability = createObservability(() => upstreams?.health() ?? {});
   const created = createUpstreams(config, observability.hooks);
   upstreams = created;
+  const documents = PersistedDocuments.load(
+    config.persistedDocuments.mode,
+    config.persistedDocuments.path,
+    observability.persistedDocument,
+  );
   const live = new LiveHub(
     {
       ...config.live,
@@ -91,6 +99,7 @@ export function createGateway(config: GatewayConfig): Gateway {
       ...(config.jit ? [useGraphQlJit({}, { enableIf: ({ document }) => jitServes(document) })] : []),
       observability.plugin,
       ...requestGuards(config),
+      ...usePersistedDocuments(documents),
       ...(config.graphiql ? [useLocalGraphiqlAssets()] : []),
       usePartialErrors(),
     ],
@@ -100,6 +109,7 @@ export function createGateway(config: GatewayConfig): Gateway {
   return {
     yoga,
     live,
+    documents,
     metrics: observability.registry,
     close: () => {
       live.close();

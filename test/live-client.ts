@@ -123,6 +123,15 @@ export function subscribeWs(
   variables: Record<string, unknown>,
   connectionParams: Record<string, string> = {},
 ): Subscription {
+  return subscribeWsWith(url, { query, variables }, connectionParams);
+}
+
+/** Subscribes over WebSocket with a whole `subscribe` payload (a persisted document's id in `extensions`, say). */
+export function subscribeWsWith(
+  url: string,
+  payload: { query: string; variables?: Record<string, unknown>; extensions?: Record<string, unknown> },
+  connectionParams: Record<string, string> = {},
+): Subscription {
   const collector = new Collector();
   const client = createClient({
     url: url.replace(/^http/, 'ws'),
@@ -133,18 +142,15 @@ export function subscribeWs(
     onNonLazyError: () => undefined,
     retryAttempts: 0,
   });
-  const unsubscribe = client.subscribe(
-    { query, variables },
-    {
-      next: (value) => collector.push(value),
-      error: (error) => {
-        const errors = Array.isArray(error) ? error : [{ message: String(error) }];
-        collector.push({ errors });
-        collector.complete();
-      },
-      complete: () => collector.complete(),
+  const unsubscribe = client.subscribe(payload, {
+    next: (value) => collector.push(value),
+    error: (error) => {
+      const errors = Array.isArray(error) ? error : [{ message: String(error) }];
+      collector.push({ errors });
+      collector.complete();
     },
-  );
+    complete: () => collector.complete(),
+  });
   return {
     payloads: collector.payloads,
     get completed() {

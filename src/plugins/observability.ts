@@ -10,6 +10,7 @@ import type { UpstreamCallInfo } from '../sources/http.js';
 import type { BreakerState } from '../sources/resilience.js';
 import type { SourceHealth } from '../upstreams.js';
 import { metricsText, shareMetrics } from '../workers.js';
+import type { PersistedOutcome } from './persisted-documents.js';
 
 class RequestRecord {
   readonly started = performance.now();
@@ -186,6 +187,13 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     labelNames: ['source'],
     registers: [registry],
   });
+  const persisted = new Counter({
+    name: 'sessiongraph_persisted_documents_total',
+    help: 'Documents by how they came: manifest, apq, registered, text (sent as text), refused, not_found.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const persistedDocument = (outcome: PersistedOutcome) => persisted.inc({ outcome });
   const live: LiveMetrics = {
     subscriptions: (source, delta) => subscriptionsOpen.inc({ source }, delta),
     upstreams: (source, kind, delta) => liveUpstreams.inc({ source, kind }, delta),
@@ -208,5 +216,5 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     },
   };
 
-  return { registry, plugin, hooks, ready, live };
+  return { registry, plugin, hooks, ready, live, persistedDocument };
 }
