@@ -110,17 +110,17 @@ export function createContext(
     }
     return { budget, sources };
   };
-  const context: { -readonly [K in keyof GraphQLContext]: GraphQLContext[K] } = {
+  return {
     signal,
     ...scope(),
     partialErrors: [],
     live,
     transport,
-    renew() {
-      Object.assign(context, scope());
+    // `this`: Yoga copies these fields into the context it passes resolvers, so renew that one.
+    renew(this: { budget: RequestBudget; sources: ReadonlyMap<SourceName, RequestSource> }) {
+      Object.assign(this, scope());
     },
   };
-  return context;
 }
 
 /**
