@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createGatewayRuntime, type GatewayConfigBase, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
@@ -8,10 +10,18 @@ import { createYoga } from 'graphql-yoga';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_KEYS, type Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
-import { closeServer, dataOf, useHarness } from './harness.js';
+import { createGateway } from '../src/yoga.js';
+import { closeServer, dataOf, serveOverSocket, testConfig, useHarness } from './harness.js';
 import { eventsOf, type Subscription, subscribeSse } from './live-client.js';
 
-const h = useHarness({ gateway: () => ({ subgraph: true }), emulator: { turnMs: 200 } });
+const MANIFEST = 'examples/generated/persisted-documents.json';
+const MANIFEST_FILE = new URL(`../${MANIFEST}`, import.meta.url);
+
+// A router sends its own query text to subgraphs, so behind it ours allows text as well as ids.
+const h = useHarness({
+  gateway: () => ({ subgraph: true, persistedDocuments: { mode: 'allow', path: MANIFEST } }),
+  emulator: { turnMs: 200 },
+});
 
 // Concrete entities, not `Session @interfaceObject`: Hive Gateway 2.12 joins those only under a Session-typed field.
 const NOTES_SDL = `
@@ -46,6 +56,23 @@ mutation($sessionId: ID!, $text: String!) {
   }
 }`;
 
+/** A document of the supergraph (ours has no `notes`): a client built against it has it in its manifest. */
+const SESSION_NOTES = `${NOTES}
+query SessionNotes($first: Int!) { sessions(first: $first) { edges { node { __typename id ...Notes } } } }`;
+const SESSION_NOTES_ID = `sha256:${createHash('sha256').update(SESSION_NOTES).digest('hex')}`;
+
+/** The example client's manifest: ids (`sha256:<hex>`) to document text. */
+const manifest: Record<string, string> = JSON.parse(readFileSync(MANIFEST_FILE, 'utf8'));
+
+/** The manifest id of the example operation named `name`. */
+function idOf(name: string): string {
+  const found = Object.entries(manifest).find(([, text]) =>
+    new RegExp(`(query|mutation|subscription) ${name}\\b`).test(text),
+  );
+  if (!found) throw new Error(`no ${name} in the manifest`);
+  return found[0];
+}
+
 /** The same mutation, sent to our gateway directly (which has no `notes`). */
 const SEND_DIRECT = `mutation($sessionId: ID!, $text: String!) {
   sendMessage(input: { sessionId: $sessionId, text: $text }) { __typename }
@@ -61,15 +88,23 @@ function listen(server: Server): Promise<string> {
 }
 
 async function post(url: string, query: string, variables?: Record<string, unknown>, record = true) {
+  return (await send(url, { query, variables }, record)).body;
+}
+
+/** POSTs a GraphQL request body as it is (`documentId` instead of `query`, say). */
+async function send(url: string, body: Record<string, unknown>, record = true) {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify(body),
   });
   const text = await response.text();
   if (record) h.bodies.push(text);
-  return JSON.parse(text);
+  return { status: response.status, body: JSON.parse(text) };
 }
+
+const codes = (body: { errors?: { extensions?: { code?: string } }[] }) =>
+  (body.errors ?? []).map((error) => error.extensions?.code);
 
 async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   const started = Date.now();
@@ -121,17 +156,55 @@ let notesServer: Server;
 let notesUrl: string;
 /** Whether each request the notes subgraph received carried a key header. */
 const notesKeyed: boolean[] = [];
+/** Our subgraph's SDL, as composition reads it. */
+let sessionsSdl: string;
 let supergraph: string;
 let router: Router;
 const running: { runtime: GatewayRuntime; server: Server }[] = [];
+/** Extra subgraphs a test served, closed after it. */
+const extraSubgraphs: { close(): Promise<void> }[] = [];
 const open: Subscription[] = [];
 
-async function startRouter(transportEntries: TransportEntries = SSE_OVER_POST): Promise<Router> {
+/** The supergraph of our subgraph (at `sessionsUrl`) and the notes subgraph. */
+function compose(sessionsUrl: string): string {
+  const composed = composeServices([
+    { name: 'sessions', url: sessionsUrl, typeDefs: parse(sessionsSdl) },
+    { name: 'notes', url: notesUrl, typeDefs: parse(NOTES_SDL) },
+  ]);
+  if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
+  return composed.supergraphSdl;
+}
+
+/** The router's trusted documents: the client's manifest file (plus its supergraph document), read once. */
+function routerDocuments(): Map<string, string> {
+  const documents: Record<string, string> = JSON.parse(readFileSync(MANIFEST_FILE, 'utf8'));
+  return new Map([...Object.entries(documents), [SESSION_NOTES_ID, SESSION_NOTES]]);
+}
+
+interface RouterOptions {
+  readonly transportEntries?: TransportEntries;
+  /** Default: this test's, over the harness's subgraph. */
+  readonly supergraph?: string;
+  /** Run manifest ids only, refusing document text (Hive's `allowArbitraryDocuments: false`). */
+  readonly trusted?: boolean;
+}
+
+async function startRouter(options: RouterOptions = {}): Promise<Router> {
   const requests: SubgraphRequest[] = [];
+  const documents = options.trusted ? routerDocuments() : null;
   const runtime = createGatewayRuntime({
-    supergraph,
+    supergraph: options.supergraph ?? supergraph,
     transports: { http: httpTransport },
-    transportEntries,
+    transportEntries: options.transportEntries ?? SSE_OVER_POST,
+    ...(documents
+      ? {
+          persistedDocuments: {
+            // Hive also reads APQ's `sha256Hash`, a bare hash: the manifest's ids carry `sha256:`.
+            getPersistedOperation: (id: string) => documents.get(id) ?? documents.get(`sha256:${id}`) ?? null,
+            allowArbitraryDocuments: false,
+          },
+        }
+      : {}),
     // Per-request keys go to our subgraph only, never to another team's.
     propagateHeaders: {
       fromClientToSubgraphs: ({ request, subgraphName }) =>
@@ -187,13 +260,8 @@ beforeAll(async () => {
 // The harness serves a fresh subgraph per test (on a new port), so the router is composed per test.
 beforeEach(async () => {
   // The SDL's docs name upstream paths: it is the schema, not a client's response, so not leak-checked.
-  const sdl = (await post(h.url, '{ _service { sdl } }', undefined, false)).data._service.sdl;
-  const composed = composeServices([
-    { name: 'sessions', url: h.url, typeDefs: parse(sdl) },
-    { name: 'notes', url: notesUrl, typeDefs: parse(NOTES_SDL) },
-  ]);
-  if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-  supergraph = composed.supergraphSdl;
+  sessionsSdl = (await post(h.url, '{ _service { sdl } }', undefined, false)).data._service.sdl;
+  supergraph = compose(h.url);
   router = await startRouter();
 });
 
@@ -203,6 +271,7 @@ afterEach(async () => {
     await closeServer(server);
     await runtime.dispose();
   }
+  await Promise.all(extraSubgraphs.splice(0).map((subgraph) => subgraph.close()));
 });
 
 afterAll(async () => {
@@ -277,7 +346,7 @@ describe('sessiongraph as a subgraph behind Hive Gateway', () => {
 
   it('Hive Gateway’s default SSE over GET is refused by CSRF prevention: hence SSE_OVER_POST', async () => {
     const upstreamId = idleEverruns();
-    const plain = await startRouter({});
+    const plain = await startRouter({ transportEntries: {} });
     const subscription = await subscribeSse(plain.url, EVENTS, { id: globalId('EverrunsSession', upstreamId) });
     open.push(subscription);
     await subscription.waitFor((payloads) => payloads.length > 0);
@@ -306,5 +375,105 @@ describe('sessiongraph as a subgraph behind Hive Gateway', () => {
     const subscription = await subscribeSse(router.url, EVENTS, { id }, headers);
     open.push(subscription);
     await until(() => h.emulator.openSseStreams(globex) === 1);
+  });
+});
+
+describe('trusted documents behind Hive Gateway: the router enforces, our subgraph allows', () => {
+  it('runs manifest documents by documentId, the supergraph’s joined with the other subgraph', async () => {
+    const trusted = await startRouter({ trusted: true });
+    const list = await send(trusted.url, { documentId: idOf('SessionList'), variables: { first: 3 } });
+    expect(list.status).toBe(200);
+    expect(list.body.errors).toBeUndefined();
+    expect(list.body.data.sessions.edges).toHaveLength(3);
+    const apq = await send(trusted.url, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: idOf('SessionList').slice('sha256:'.length) } },
+      variables: { first: 3 },
+    });
+    expect(apq.body).toEqual(list.body);
+    const joined = await send(trusted.url, { documentId: SESSION_NOTES_ID, variables: { first: 4 } });
+    expect(joined.body.errors).toBeUndefined();
+    const nodes: { __typename: string; id: string; notes: string }[] = joined.body.data.sessions.edges.map(
+      (edge: { node: unknown }) => edge.node,
+    );
+    expect(nodes).toHaveLength(4);
+    expect(new Set(nodes.map((node) => node.__typename))).toEqual(new Set(['EverrunsSession', 'FactorySession']));
+    for (const node of nodes) expect(node.notes).toBe(notesOf(node.id));
+  });
+
+  it('refuses document text and unknown ids at the router: no subgraph or upstream call', async () => {
+    const trusted = await startRouter({ trusted: true });
+    notesKeyed.length = 0;
+    const text = await send(trusted.url, { query: SESSION_NOTES, variables: { first: 1 } });
+    // Hive's refusals carry no HTTP status: 200 (also for application/graphql-response+json), unlike ours (400).
+    expect({ status: text.status, codes: codes(text.body), message: text.body.errors?.[0]?.message }).toEqual({
+      status: 200,
+      codes: ['CANNOT_SEND_PQ_ID_AND_BODY'],
+      message: 'PersistedQueryOnly',
+    });
+    const unknown = await send(trusted.url, { documentId: `sha256:${'0'.repeat(64)}` });
+    expect({ status: unknown.status, codes: codes(unknown.body) }).toEqual({
+      status: 200,
+      codes: ['PERSISTED_QUERY_NOT_IN_LIST'],
+    });
+    expect(trusted.requests).toEqual([]);
+    expect(notesKeyed).toEqual([]);
+    expect(h.emulator.switchboard.requests).toHaveLength(0);
+  });
+
+  it('runs the SendMessage mutation by documentId', async () => {
+    const trusted = await startRouter({ trusted: true });
+    const id = globalId('EverrunsSession', idleEverruns());
+    const sent = await send(trusted.url, {
+      documentId: idOf('SendMessage'),
+      variables: { sessionId: id, text: 'By id through the router.' },
+    });
+    expect(sent.body.errors).toBeUndefined();
+    expect(sent.body.data.sendMessage).toMatchObject({
+      __typename: 'SendMessagePayload',
+      sentMessage: { role: 'USER', text: 'By id through the router.' },
+      session: { id },
+    });
+    expect(h.emulator.switchboard.count('POST /v1/sessions/:id/messages')).toBe(1);
+  });
+
+  it('runs the WatchSession subscription by documentId, reaching the upstream stream', async () => {
+    const trusted = await startRouter({ trusted: true });
+    const upstreamId = idleEverruns();
+    const controller = new AbortController();
+    const response = await fetch(trusted.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({
+        documentId: idOf('WatchSession'),
+        variables: { id: globalId('EverrunsSession', upstreamId) },
+      }),
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    await until(() => h.emulator.openSseStreams(upstreamId) === 1);
+    controller.abort();
+  });
+
+  it('with our subgraph in require mode, it refuses the router’s generated text: clients get an error', async () => {
+    const gateway = createGateway(
+      testConfig(h.emulator, { subgraph: true, persistedDocuments: { mode: 'require', path: MANIFEST } }),
+    );
+    const served = await serveOverSocket(gateway);
+    extraSubgraphs.push({
+      close: async () => {
+        await served.close();
+        await gateway.close();
+      },
+    });
+    const trusted = await startRouter({ trusted: true, supergraph: compose(served.url) });
+    const list = await send(trusted.url, { documentId: idOf('SessionList'), variables: { first: 3 } });
+    // Hive reports the subgraph's refusal as an error on the fields that subgraph serves.
+    expect(list.status).toBe(200);
+    expect(list.body.data).toEqual({ sessions: null });
+    expect(list.body.errors).toMatchObject([
+      { path: ['sessions'], extensions: { code: 'PERSISTED_DOCUMENT_REQUIRED', serviceName: 'sessions' } },
+    ]);
+    expect(trusted.requests.map((request) => request.url)).toEqual([served.url]);
+    expect(h.emulator.switchboard.requests).toHaveLength(0);
   });
 });
