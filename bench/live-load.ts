@@ -66,6 +66,8 @@ class Subscriber {
 }
 
 const latencies: number[] = [];
+/** Each upstream event's earliest receipt among its subscribers, by cursor. */
+const firstReceipt = new Map<string, number>();
 let errors = 0;
 let firstError: string | null = null;
 let lastEventAt = 0;
@@ -79,7 +81,7 @@ const gateway = new URL(settings.url);
 const subscribers = settings.sessionIds.flatMap((_, session) =>
   Array.from({ length: settings.perSession }, () => new Subscriber(session)),
 );
-// One connection per subscription (as browsers' EventSource makes them): pipelining 1, a slot each.
+// One connection per subscription, as an SSE client over HTTP/1.1 holds it: pipelining 1, a slot each.
 const clients = new Pool(gateway.origin, {
   connections: subscribers.length,
   pipelining: 1,
@@ -98,7 +100,9 @@ function onPayload(subscriber: Subscriber, data: string): void {
     return;
   }
   const now = Date.now();
-  latencies.push(now - Date.parse(at));
+  const latency = now - Date.parse(at);
+  latencies.push(latency);
+  if (!firstReceipt.has(cursor)) firstReceipt.set(cursor, latency);
   lastEventAt = now;
   subscriber.events += 1;
   if (subscriber.cursors.has(cursor)) subscriber.duplicates += 1;
@@ -203,8 +207,11 @@ const upstreamAfter = await upstreamStreams();
 const ended = subscribers.filter((s) => s.ended).length;
 if (ended > 0) fail(`${ended} subscriptions ended during the run`);
 
-const sorted = latencies.sort((a, b) => a - b);
-const percentile = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? null;
+const percentiles = (values: number[]) => {
+  const sorted = values.sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? null;
+  return { p50: at(50), p90: at(90), p99: at(99), max: sorted.at(-1) ?? null };
+};
 // Every subscriber of a session should have seen the same events.
 const most = new Map<number, number>();
 for (const s of subscribers) most.set(s.session, Math.max(most.get(s.session) ?? 0, s.events));
@@ -220,7 +227,8 @@ const result: LiveLoadResult = {
   eventsDelivered: latencies.length,
   eventsPerSecond: Math.round((latencies.length * 1000) / wallMs),
   windowMs: Math.round(wallMs),
-  latencyMs: { p50: percentile(50), p90: percentile(90), p99: percentile(99), max: sorted.at(-1) ?? null },
+  latencyMs: percentiles(latencies),
+  firstReceiptLatencyMs: percentiles([...firstReceipt.values()]),
   eventsPerSubscriber: { min: Math.min(...counts), max: Math.max(...counts) },
   behindTheirSession: subscribers.filter((s) => s.events < (most.get(s.session) ?? 0)).length,
   ended,

@@ -132,6 +132,13 @@ export async function loadRun(
   return JSON.parse(out.trim().split('\n').pop() ?? '{}');
 }
 
+export interface Percentiles {
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
 /** What bench/live-load.ts prints last (case g). */
 export interface LiveLoadResult {
   subscribers: number;
@@ -148,7 +155,9 @@ export interface LiveLoadResult {
   /** From the first post until the turns' last events arrived. */
   windowMs: number;
   /** Receipt time minus the event's `at` (the emulator's emit time, whole ms). */
-  latencyMs: { p50: number | null; p90: number | null; p99: number | null; max: number | null };
+  latencyMs: Percentiles;
+  /** Each upstream event's first subscriber only: the path through the gateway without its fan-out. */
+  firstReceiptLatencyMs: Percentiles;
   eventsPerSubscriber: { min: number; max: number };
   /** Subscribers that saw fewer events than another subscriber of their session. */
   behindTheirSession: number;
