@@ -4,9 +4,10 @@ import { type FaultRule, startEmulator } from '../src/emulator/index.js';
 
 /**
  * The emulator as its own process for the benchmark, with a small control port:
- * GET /counts, POST /reset (counters), POST /fault (a FaultRule as JSON), POST /clear.
- * Prints one JSON line with its URLs, and one long conversation per source of tenant acme (the
- * second long one: the first is the odd one, see src/emulator/conversations.ts) for the detail cases.
+ * GET /counts, GET /streams (open Everruns `/sse` streams), POST /reset (counters), POST /fault
+ * (a FaultRule as JSON), POST /clear. Prints one JSON line with its URLs, one long conversation
+ * per source of tenant acme (the second long one: the first is the odd one, see
+ * src/emulator/conversations.ts) for the detail cases, and 50 idle Everruns sessions for case (g).
  */
 const emulator = await startEmulator();
 const control = createServer((req, res) => {
@@ -17,6 +18,7 @@ const control = createServer((req, res) => {
   req.on('end', () => {
     const reply = (value: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
     if (req.url === '/counts') return reply(emulator.switchboard.counts());
+    if (req.url === '/streams') return reply({ open: emulator.openSseStreams() });
     if (req.url === '/reset') {
       emulator.switchboard.resetCounts();
       return reply({ ok: true });
@@ -42,6 +44,15 @@ const longOf = (typename: string, ids: readonly string[] | undefined) => {
   const id = ids?.[1] ?? ids?.[0] ?? '';
   return { id, globalId: encodeGlobalID(typename, id) };
 };
+// Case (g)'s turns change their sessions: none that another case reads (list pages, nodes, detail).
+const taken = new Set([
+  ...(acme?.everrunsSessions.slice(0, 50).map((s) => s.json.id) ?? []),
+  ...(acme?.everrunsConversations.long ?? []),
+]);
+const liveIds = acme?.everrunsSessions
+  .filter((s) => s.json.status === 'idle' && !taken.has(s.json.id))
+  .slice(0, 50)
+  .map((s) => s.json.id);
 process.stdout.write(
   `${JSON.stringify({
     factoryUrl: emulator.factoryUrl,
@@ -50,5 +61,6 @@ process.stdout.write(
     everrunsIds: acme?.everrunsSessions.slice(0, 20).map((s) => s.json.id),
     factoryLong: longOf('FactorySession', acme?.factoryConversations.long),
     everrunsLong: longOf('EverrunsSession', acme?.everrunsConversations.long),
+    liveIds,
   })}\n`,
 );

@@ -42,6 +42,17 @@ export function start(
   });
 }
 
+/** Stops a started process and waits until it has exited (killed if it has not after 20 s). */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  // The gateway's shutdown grace is 10 s: a process still there after twice that is stuck.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** Drains the started processes' output, so a full pipe never blocks one of them. */
 export function drainOutput(): void {
   for (const child of children) {
@@ -70,6 +81,14 @@ export function cpuSeconds(pid: number | undefined): number {
     } catch {}
   }
   return ticks / 100;
+}
+
+/** CPU seconds the whole machine has been busy so far (all cores; /proc/stat), to see what else ran. */
+export function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  // user nice system idle iowait irq softirq steal: all but idle and iowait.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / 100;
 }
 
 /** The largest peak RSS (VmHWM) among a process and its workers: the target is per process. */
@@ -111,4 +130,76 @@ export async function loadRun(
   });
   await new Promise((resolve) => load.once('exit', resolve));
   return JSON.parse(out.trim().split('\n').pop() ?? '{}');
+}
+
+export interface Percentiles {
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** What bench/live-load.ts prints last (case g). */
+export interface LiveLoadResult {
+  subscribers: number;
+  /** Subscriptions the gateway answered with an event stream. */
+  opened: number;
+  sessions: number;
+  /** The emulator's open `/sse` streams once every subscription was open, and after the turns. */
+  upstreamStreams: number;
+  upstreamStreamsAfter: number;
+  /** Messages posted (turns started). */
+  posts: number;
+  eventsDelivered: number;
+  eventsPerSecond: number;
+  /** From the first post until the turns' last events arrived. */
+  windowMs: number;
+  /** Receipt time minus the event's `at` (the emulator's emit time, whole ms). */
+  latencyMs: Percentiles;
+  /** Each upstream event's first subscriber only: the path through the gateway without its fan-out. */
+  firstReceiptLatencyMs: Percentiles;
+  eventsPerSubscriber: { min: number; max: number };
+  /** Subscribers that saw fewer events than another subscriber of their session. */
+  behindTheirSession: number;
+  /** Subscriptions that ended before the load let go of them. */
+  ended: number;
+  duplicates: number;
+  errors: number;
+  firstError: string | null;
+  clientCpuMs: number;
+  clientCpuPercent: number;
+  /** How late this process's event loop ran a timer, at p99. */
+  clientLoopDelayP99Ms: number;
+}
+
+/**
+ * Case (g)'s load (bench/live-load.ts) in its own process: `phase` is called on its phase lines
+ * (`turns`, `settled`) as they come, so the caller can read the target's CPU at those moments.
+ */
+export async function liveLoadRun(
+  settings: Record<string, unknown>,
+  phase: (name: string) => void,
+): Promise<LiveLoadResult> {
+  const load = spawn(process.execPath, ['--import', 'tsx', 'bench/live-load.ts', JSON.stringify(settings)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(load);
+  let pending = '';
+  let last = '';
+  load.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    let end = pending.indexOf('\n');
+    while (end >= 0) {
+      const line = pending.slice(0, end);
+      pending = pending.slice(end + 1);
+      const name = /^\{"phase":"(\w+)"\}$/.exec(line)?.[1];
+      if (name) phase(name);
+      else if (line) last = line;
+      end = pending.indexOf('\n');
+    }
+  });
+  const code = await new Promise((resolve) => load.once('exit', resolve));
+  if (!last) throw new Error(`bench/live-load.ts exited ${code} without a result`);
+  return JSON.parse(last);
 }
