@@ -1,6 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { type DocumentNode, type ExecutionResult, GraphQLError, Kind } from 'graphql';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
+import { type DocumentNode, GraphQLError, Kind, type SelectionSetNode } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
@@ -9,9 +10,10 @@ import { GRAPHIQL_DEFAULT_QUERY, graphiqlAsset, renderLocalGraphiQL } from './gr
 import { LiveHub } from './live/hub.js';
 import { log } from './log.js';
 import { createObservability } from './plugins/observability.js';
+import { usePartialErrors } from './plugins/partial-errors.js';
 import { PersistedDocuments, usePersistedDocuments } from './plugins/persisted-documents.js';
 import { requestGuards } from './plugins/request-guards.js';
-import { exposeError, located, normalizeError, rootCause } from './schema/errors.js';
+import { exposeError, located, rootCause } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
 import { createUpstreams, type Upstreams } from './upstreams.js';
 
@@ -31,6 +33,9 @@ export interface Gateway {
   /** Completes open subscriptions and closes the upstream connection pools. */
   close(): Promise<void>;
 }
+
+/** Yoga's message for a masked error (its `maskedErrors.errorMessage` default). */
+const UNEXPECTED_ERROR = 'Unexpected error.';
 
 /** The path GraphQL (and GraphiQL) is served at. */
 export const GRAPHQL_ENDPOINT = '/graphql';
@@ -97,11 +102,13 @@ export function createGateway(config: GatewayConfig): Gateway {
     plugins: [
       // Compiled execution: the resolvers are the same, the per-field overhead of graphql-js is not.
       ...(config.jit ? [useGraphQlJit({}, { enableIf: ({ document }) => jitServes(document) })] : []),
+      // @defer and @stream, answered incrementally (multipart/mixed or SSE); graphql-js runs those.
+      useDeferStream(),
       observability.plugin,
       ...requestGuards(config),
       ...usePersistedDocuments(documents),
       ...(config.graphiql ? [useLocalGraphiqlAssets()] : []),
-      usePartialErrors(),
+      usePartialErrors((error) => maskUnexpected(error, UNEXPECTED_ERROR)),
     ],
     maskedErrors: { isDev: false, maskError: maskUnexpected },
   });
@@ -145,25 +152,27 @@ function useLocalGraphiqlAssets(): Plugin {
   };
 }
 
-/** Appends the errors of fields that answered partially (see `reportPartialFailure`). */
-function usePartialErrors(): Plugin<GraphQLContext> {
-  return {
-    onExecute: ({ args }) => ({
-      onExecuteDone: ({ result, setResult }) => {
-        if (Symbol.asyncIterator in result) return;
-        const changed = withPartialErrors(result, args.contextValue);
-        if (changed) setResult(changed);
-      },
-    }),
-  };
-}
+/** Whether graphql-jit runs a document, by document. */
+const jitVerdicts = new WeakMap<DocumentNode, boolean>();
 
 /**
  * The plugin caches one compiled operation per document, whatever `operationName` picked it:
  * a document of several operations would run the first one compiled; and graphql-jit's
- * subscribe does not pass arguments to `subscribe` resolvers. graphql-js runs those.
+ * subscribe does not pass arguments to `subscribe` resolvers. graphql-js runs those, and
+ * documents with `@defer` or `@stream` (graphql-jit runs them whole, in one payload).
  */
 function jitServes(document: DocumentNode): boolean {
+  // Asked on every request; Yoga's parse cache hands each query text the same DocumentNode.
+  let serves = jitVerdicts.get(document);
+  if (serves === undefined) {
+    serves = oneOperation(document) && !incremental(document);
+    jitVerdicts.set(document, serves);
+  }
+  return serves;
+}
+
+/** Whether a document is a single query or mutation (no subscription). */
+function oneOperation(document: DocumentNode): boolean {
   let count = 0;
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
@@ -173,11 +182,24 @@ function jitServes(document: DocumentNode): boolean {
   return count === 1;
 }
 
-/** A result with the context's partial errors appended, or null when there is nothing to change. */
-function withPartialErrors(result: ExecutionResult, context: GraphQLContext): ExecutionResult | null {
-  // graphql-jit's errors are not graphql-js GraphQLErrors: Yoga would take them for crashes.
-  const errors = [...(result.errors ?? []).map(normalizeError), ...context.partialErrors];
-  return errors.length > 0 ? { ...result, errors } : null;
+/** Whether any selection of a document (fragments included) carries `@defer` or `@stream`. */
+function incremental(document: DocumentNode): boolean {
+  const pending: SelectionSetNode[] = [];
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION) {
+      pending.push(definition.selectionSet);
+    }
+  }
+  for (let set = pending.pop(); set; set = pending.pop()) {
+    for (const selection of set.selections) {
+      for (const directive of selection.directives ?? []) {
+        const name = directive.name.value;
+        if (name === 'defer' || name === 'stream') return true;
+      }
+      if (selection.kind !== Kind.FRAGMENT_SPREAD && selection.selectionSet) pending.push(selection.selectionSet);
+    }
+  }
+  return false;
 }
 
 function describe(error: unknown): string {

@@ -17,6 +17,10 @@ class RequestRecord {
   operation = 'anonymous';
   context: GraphQLContext | null = null;
   readonly codes: string[] = [];
+  /** An incremental result (@defer, @stream) still streaming: the log line waits for its end. */
+  streaming = false;
+  /** The status of a response whose line waits for its stream to end. */
+  status: number | null = null;
 }
 
 const MAX_OPERATION_LABELS = 50;
@@ -108,6 +112,21 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
   const json = (body: unknown, status: number) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 
+  /** Counts a finished request and writes its log line. */
+  const finish = (record: RequestRecord, status: number) => {
+    const seconds = (performance.now() - record.started) / 1000;
+    requests.inc({ operation: record.operation, status: String(status) });
+    duration.observe({ operation: record.operation }, seconds);
+    log('info', 'request', {
+      operation: record.operation,
+      status,
+      durationMs: Math.round(seconds * 10_000) / 10,
+      upstreamCalls: record.context?.budget.upstreamCalls ?? 0,
+      retries: record.context?.budget.retries ?? 0,
+      errors: record.codes,
+    });
+  };
+
   const plugin: Plugin<GraphQLContext> = {
     // Not `async`: on the GraphQL path it returns nothing, and Yoga then skips a promise per request.
     onRequest({ url, endResponse, serverContext }) {
@@ -135,25 +154,34 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
       record.context = args.contextValue;
       return {
         onExecuteDone({ result }) {
-          if (Symbol.asyncIterator in result) return;
-          for (const error of result.errors ?? []) record.codes.push(errorCode(error));
+          if (!(Symbol.asyncIterator in result)) {
+            for (const error of result.errors ?? []) record.codes.push(errorCode(error));
+            return;
+          }
+          record.streaming = true;
+          return {
+            onNext({ result: payload }) {
+              for (const error of payload.errors ?? []) record.codes.push(errorCode(error));
+              const increments = 'incremental' in payload ? (payload.incremental ?? []) : [];
+              for (const increment of increments) {
+                for (const error of increment.errors ?? []) record.codes.push(errorCode(error));
+              }
+            },
+            onEnd() {
+              record.streaming = false;
+              if (record.status !== null) finish(record, record.status);
+            },
+          };
         },
       };
     },
     onResponse({ response, serverContext }) {
       const record = recordOf(serverContext);
       if (!record) return;
-      const seconds = (performance.now() - record.started) / 1000;
-      requests.inc({ operation: record.operation, status: String(response.status) });
-      duration.observe({ operation: record.operation }, seconds);
-      log('info', 'request', {
-        operation: record.operation,
-        status: response.status,
-        durationMs: Math.round(seconds * 10_000) / 10,
-        upstreamCalls: record.context?.budget.upstreamCalls ?? 0,
-        retries: record.context?.budget.retries ?? 0,
-        errors: record.codes,
-      });
+      // An incremental response is logged when its last payload is sent (or the client leaves);
+      // one refused without a body (406) never streams.
+      if (record.streaming && response.body !== null) record.status = response.status;
+      else finish(record, response.status);
     },
   };
 

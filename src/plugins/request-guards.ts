@@ -14,6 +14,11 @@ const STATUS_ERRORS: Readonly<Record<number, { readonly code: string; readonly m
     code: 'CSRF_HEADER_REQUIRED',
     message: `Refused as a possible cross-site request: send Content-Type: application/json, or add a "${CSRF_HEADER}" header (any value) to GET requests.`,
   },
+  406: {
+    code: 'NOT_ACCEPTABLE',
+    message:
+      'No media type in Accept can carry this result: an operation is answered as application/json or application/graphql-response+json, one with @defer or @stream as multipart/mixed or text/event-stream.',
+  },
   415: {
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'Unsupported Content-Type: send the request as application/json (POST), or the query in the URL (GET).',
@@ -79,7 +84,7 @@ function countedBody(
   return new fetchAPI.Request(request.url, init);
 }
 
-/** Gives Yoga's bare 415 and its CSRF 403 a coded JSON body with advice. */
+/** Gives Yoga's bare 406 and 415 and its CSRF 403 a coded JSON body with advice. */
 function useCodedStatuses(): Plugin {
   return {
     // Not `async`: most responses need nothing, and Yoga then waits on no promise.
@@ -108,7 +113,7 @@ function useCodedStatuses(): Plugin {
  * query limits (document size, root fields, sessions asked for), the coded body-size refusal,
  * CSRF prevention (Yoga's plugin; our key headers also count as the custom header),
  * introspection when switched off, and coded errors for requests Yoga refuses with a bare
- * status (415, 403).
+ * status (406, 415, 403).
  */
 export function requestGuards(config: GatewayConfig): Plugin[] {
   const { limits } = config;

@@ -1,4 +1,13 @@
-import type { GraphQLSchema } from 'graphql';
+import {
+  DirectiveLocation,
+  GraphQLBoolean,
+  GraphQLDirective,
+  GraphQLInt,
+  GraphQLNonNull,
+  type GraphQLSchema,
+  GraphQLString,
+  specifiedDirectives,
+} from 'graphql';
 import { builder } from './builder.js';
 import './root.js';
 import './scalars.js';
@@ -11,8 +20,44 @@ import './message.js';
 import './session-event.js';
 import './federation.js';
 
-/** The gateway's schema as a plain GraphQL API. */
-export const schema = builder.toSchema({ sortSchema: false });
+const ifArgument = (what: string) => ({
+  type: new GraphQLNonNull(GraphQLBoolean),
+  defaultValue: true,
+  description: `${what} when true (the default).`,
+});
+
+/** `@defer` as the defer-stream plugin (graphql-tools) defines it. */
+const deferDirective = new GraphQLDirective({
+  name: 'defer',
+  description: 'Delivers this fragment in a later payload of the response (multipart/mixed or text/event-stream).',
+  locations: [DirectiveLocation.FRAGMENT_SPREAD, DirectiveLocation.INLINE_FRAGMENT],
+  args: {
+    if: ifArgument('Deferred'),
+    label: { type: GraphQLString, description: 'Names the payload that delivers it; unique in the operation.' },
+  },
+});
+
+/** `@stream` as the defer-stream plugin (graphql-tools) defines it. */
+const streamDirective = new GraphQLDirective({
+  name: 'stream',
+  description: 'Delivers the items of this list after the first `initialCount`, in later payloads of the response.',
+  locations: [DirectiveLocation.FIELD],
+  args: {
+    if: ifArgument('Streamed'),
+    label: { type: GraphQLString, description: 'Names the payloads that deliver them; unique in the operation.' },
+    initialCount: { type: GraphQLInt, defaultValue: 0, description: 'Items in the payload of the field itself.' },
+  },
+});
+
+/**
+ * The gateway's schema as a plain GraphQL API. `@defer` and `@stream` are in it (Yoga's plugin
+ * would add them at runtime) so that schema.graphql has them: clients' compilers validate
+ * deferred operations against it, and Relay's requires them there.
+ */
+export const schema = builder.toSchema({
+  sortSchema: false,
+  directives: [...specifiedDirectives, deferDirective, streamDirective],
+});
 
 let subgraph: GraphQLSchema | undefined;
 

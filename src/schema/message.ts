@@ -323,7 +323,7 @@ function readMessages(loader: MessageLoader, sourceId: string, window: MessagesW
 
 const MESSAGE_ROLES: readonly MessageRoleName[] = ['USER', 'AGENT', 'TOOL', 'SYSTEM', 'UNKNOWN'];
 
-/** `messages` fields selected on a session (through fragments on it, without directives). */
+/** `messages` fields selected on a session (through fragments on it, deferred or not; none under @skip or @include). */
 function messagesFields(
   selections: readonly SelectionNode[],
   typenames: ReadonlySet<string>,
@@ -331,7 +331,8 @@ function messagesFields(
 ): FieldNode[] {
   const found: FieldNode[] = [];
   for (const selection of selections) {
-    if (selection.directives && selection.directives.length > 0) continue;
+    // A deferred fragment's read starts with the session's all the same: only its payload waits.
+    if (selection.directives?.some((directive) => directive.name.value !== 'defer')) continue;
     if (selection.kind === Kind.FIELD) {
       if (selection.name.value === 'messages') found.push(selection);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
