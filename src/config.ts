@@ -67,6 +67,16 @@ export interface GatewayConfig {
   readonly resilience: ResilienceConfig;
   readonly limits: QueryLimits;
   readonly live: LiveConfig;
+  /** OpenTelemetry traces over OTLP/HTTP; null (the default) traces nothing and costs nothing. */
+  readonly tracing: TracingConfig | null;
+}
+
+/** Where traces go: set by `OTEL_EXPORTER_OTLP_ENDPOINT`. */
+export interface TracingConfig {
+  /** The OTLP/HTTP base URL (spans are POSTed to its `/v1/traces`). */
+  readonly endpoint: string;
+  /** The `service.name` of every span (`OTEL_SERVICE_NAME`). */
+  readonly serviceName: string;
 }
 
 /** Subscriptions (`sessionEvents`): how many, and how far a subscriber may fall behind. */
@@ -178,6 +188,8 @@ const environment = z.object({
     })
     .default(1),
   NODE_ENV: z.string().default('development'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('sessiongraph'),
 });
 
 export interface Config {
@@ -244,6 +256,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         maxPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         bufferSize: e.SUBSCRIBER_BUFFER,
       },
+      tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
+        : null,
     },
   };
 }

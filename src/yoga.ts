@@ -10,6 +10,7 @@ import { LiveHub } from './live/hub.js';
 import { log } from './log.js';
 import { createObservability } from './plugins/observability.js';
 import { requestGuards } from './plugins/request-guards.js';
+import { createTracing, type Tracing } from './plugins/tracing.js';
 import { exposeError, located, normalizeError, rootCause } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
 import { createUpstreams, type Upstreams } from './upstreams.js';
@@ -25,7 +26,9 @@ export interface Gateway {
   readonly metrics: Registry;
   /** Subscriptions' shared upstream work. */
   readonly live: LiveHub;
-  /** Completes open subscriptions and closes the upstream connection pools. */
+  /** OpenTelemetry tracing; null when `OTEL_EXPORTER_OTLP_ENDPOINT` is unset (nothing is added). */
+  readonly tracing: Tracing | null;
+  /** Completes open subscriptions, closes the upstream connection pools and exports buffered spans. */
   close(): Promise<void>;
 }
 
@@ -36,16 +39,22 @@ export const GRAPHQL_ENDPOINT = '/graphql';
 export function createGateway(config: GatewayConfig): Gateway {
   let upstreams: Upstreams | null = null;
   const observability = createObservability(() => upstreams?.health() ?? {});
-  const created = createUpstreams(config, observability.hooks);
+  const tracing = config.tracing ? createTracing(config.tracing, GRAPHQL_ENDPOINT) : null;
+  const created = createUpstreams(
+    config,
+    tracing ? { ...observability.hooks, tracer: tracing.upstream } : observability.hooks,
+  );
   upstreams = created;
   const live = new LiveHub(
     {
       ...config.live,
       callTimeoutMs: config.resilience.requestDeadlineMs,
       retriesPerCall: config.resilience.retriesPerRequest,
+      ...(tracing ? { detach: tracing.detach } : {}),
     },
     observability.live,
   );
+  const served = config.subgraph ? subgraphSchema() : schema;
 
   // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
   const maskUnexpected = (error: unknown, message: string): Error => {
@@ -60,7 +69,7 @@ export function createGateway(config: GatewayConfig): Gateway {
   };
 
   const yoga: GatewayYoga = createYoga<Record<string, unknown>, GraphQLContext>({
-    schema: config.subgraph ? subgraphSchema() : schema,
+    schema: tracing ? tracing.schema(served) : served,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
     // requestGuards' useBodyLimit instead: Yoga's option streams every body through a counter.
@@ -93,6 +102,8 @@ export function createGateway(config: GatewayConfig): Gateway {
       ...requestGuards(config),
       ...(config.graphiql ? [useLocalGraphiqlAssets()] : []),
       usePartialErrors(),
+      // Last: the execute span wraps jit's execution and sees the partial errors appended above.
+      ...(tracing?.plugins ?? []),
     ],
     maskedErrors: { isDev: false, maskError: maskUnexpected },
   });
@@ -101,9 +112,11 @@ export function createGateway(config: GatewayConfig): Gateway {
     yoga,
     live,
     metrics: observability.registry,
-    close: () => {
+    tracing,
+    close: async () => {
       live.close();
-      return created.close();
+      await created.close();
+      await tracing?.close();
     },
   };
 }

@@ -53,6 +53,7 @@ export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig>
     resilience: DEFAULT_RESILIENCE,
     limits: DEFAULT_LIMITS,
     live: DEFAULT_LIVE,
+    tracing: null,
     ...overrides,
   };
 }
