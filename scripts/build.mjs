@@ -4,13 +4,18 @@
 // No `keepNames`: it renames every closure as it is created, which costs throughput. The source
 // map is written beside it for `--enable-source-maps`. `node scripts/build.mjs ENTRY OUTFILE`
 // bundles another entry point the same way (an older commit's, for `npm run bench:ab`).
+import { basename, dirname } from 'node:path';
 import { build } from 'esbuild';
 
 const [entry = 'src/main.ts', outfile = 'dist/main.js'] = process.argv.slice(2);
 
 await build({
   entryPoints: [entry],
-  outfile,
+  // Split: code reached only through `import()` (tracing) is its own chunk, loaded only when used.
+  outdir: dirname(outfile),
+  entryNames: basename(outfile, '.js'),
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

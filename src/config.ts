@@ -69,6 +69,8 @@ export interface GatewayConfig {
   readonly live: LiveConfig;
   /** Trusted documents (persisted operations). */
   readonly persistedDocuments: PersistedDocumentsConfig;
+  /** OpenTelemetry traces over OTLP/HTTP; null (the default) traces nothing and costs nothing. */
+  readonly tracing: TracingConfig | null;
 }
 
 /** Trusted documents: the manifest file and which documents run. */
@@ -76,6 +78,14 @@ export interface PersistedDocumentsConfig {
   readonly mode: 'off' | 'allow' | 'require' | 'log';
   /** A JSON object of document ids to text; null: none (APQ registrations only). */
   readonly path: string | null;
+}
+
+/** Where traces go: set by `OTEL_EXPORTER_OTLP_ENDPOINT`. */
+export interface TracingConfig {
+  /** The OTLP/HTTP base URL (spans are POSTed to its `/v1/traces`). */
+  readonly endpoint: string;
+  /** The `service.name` of every span (`OTEL_SERVICE_NAME`). */
+  readonly serviceName: string;
 }
 
 /** Subscriptions (`sessionEvents`): how many, and how far a subscriber may fall behind. */
@@ -191,6 +201,8 @@ const environment = z.object({
     })
     .default(1),
   NODE_ENV: z.string().default('development'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('sessiongraph'),
 });
 
 export interface Config {
@@ -263,6 +275,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         bufferSize: e.SUBSCRIBER_BUFFER,
       },
       persistedDocuments: { mode: e.PERSISTED_DOCUMENTS_MODE, path: e.PERSISTED_DOCUMENTS ?? null },
+      tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
+        : null,
     },
   };
 }

@@ -6,7 +6,7 @@ import { closeWebSockets, listen } from './server.js';
 import type { SourceName } from './sources/errors.js';
 import { allSources } from './sources/registry.js';
 import { runWorkers } from './workers.js';
-import { createGateway } from './yoga.js';
+import { startGateway } from './yoga.js';
 
 /** Milliseconds in-flight requests get to finish after SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     log('info', 'upstreams configured', Object.fromEntries(states));
   }
 
-  const gateway = createGateway(gatewayConfig);
+  const gateway = await startGateway(gatewayConfig);
   const { server, url } = await listen(gateway, config.server.port, config.server.host);
   log('info', `GraphQL${gatewayConfig.graphiql ? ' and GraphiQL' : ''} at ${url}`);
 

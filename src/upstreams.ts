@@ -4,8 +4,8 @@ import { UpstreamHttp, type UpstreamHttpOptions } from './sources/http.js';
 import { allSources } from './sources/registry.js';
 import type { BreakerState } from './sources/resilience.js';
 
-/** What the gateway's observability listens to on every upstream call. */
-export type UpstreamHooks = Pick<UpstreamHttpOptions, 'onCall' | 'onRetry' | 'onBreakerChange'>;
+/** What the gateway's observability (and tracing, when on) hears of every upstream call. */
+export type UpstreamHooks = Pick<UpstreamHttpOptions, 'onCall' | 'onRetry' | 'onBreakerChange' | 'tracer'>;
 
 /** A source's breaker state, or `off` when the source is not configured. */
 export type SourceHealth = BreakerState | 'off';

@@ -13,6 +13,7 @@ import { createObservability } from './plugins/observability.js';
 import { usePartialErrors } from './plugins/partial-errors.js';
 import { PersistedDocuments, usePersistedDocuments } from './plugins/persisted-documents.js';
 import { requestGuards } from './plugins/request-guards.js';
+import type { Tracing } from './plugins/tracing.js';
 import { exposeError, located, rootCause } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
 import { createUpstreams, type Upstreams } from './upstreams.js';
@@ -30,7 +31,9 @@ export interface Gateway {
   readonly live: LiveHub;
   /** Trusted documents: the WebSocket transport resolves document ids through it. */
   readonly documents: PersistedDocuments;
-  /** Completes open subscriptions and closes the upstream connection pools. */
+  /** OpenTelemetry tracing; null when `OTEL_EXPORTER_OTLP_ENDPOINT` is unset (nothing is added). */
+  readonly tracing: Tracing | null;
+  /** Completes open subscriptions, closes the upstream connection pools and exports buffered spans. */
   close(): Promise<void>;
 }
 
@@ -40,11 +43,29 @@ const UNEXPECTED_ERROR = 'Unexpected error.';
 /** The path GraphQL (and GraphiQL) is served at. */
 export const GRAPHQL_ENDPOINT = '/graphql';
 
-/** Creates the gateway for a configuration; sources that are not configured answer coded errors. */
-export function createGateway(config: GatewayConfig): Gateway {
+/**
+ * Creates the gateway for a configuration, with tracing when it is configured: the tracing code
+ * (OpenTelemetry's SDK and exporter) is loaded only then, so an untraced process never holds it.
+ */
+export async function startGateway(config: GatewayConfig): Promise<Gateway> {
+  if (!config.tracing) return createGateway(config);
+  const { createTracing } = await import('./plugins/tracing.js');
+  return createGateway(config, createTracing(config.tracing, GRAPHQL_ENDPOINT));
+}
+
+/**
+ * Creates the gateway for a configuration; sources that are not configured answer coded errors.
+ * `tracing` is what `startGateway` loads when `config.tracing` is set.
+ * @throws Error when the configuration asks for tracing and none is given
+ */
+export function createGateway(config: GatewayConfig, tracing: Tracing | null = null): Gateway {
+  if (config.tracing && !tracing) throw new Error('tracing is configured: create the gateway with startGateway');
   let upstreams: Upstreams | null = null;
   const observability = createObservability(() => upstreams?.health() ?? {});
-  const created = createUpstreams(config, observability.hooks);
+  const created = createUpstreams(
+    config,
+    tracing ? { ...observability.hooks, tracer: tracing.upstream } : observability.hooks,
+  );
   upstreams = created;
   const documents = PersistedDocuments.load(
     config.persistedDocuments.mode,
@@ -56,9 +77,11 @@ export function createGateway(config: GatewayConfig): Gateway {
       ...config.live,
       callTimeoutMs: config.resilience.requestDeadlineMs,
       retriesPerCall: config.resilience.retriesPerRequest,
+      ...(tracing ? { detach: tracing.detach } : {}),
     },
     observability.live,
   );
+  const served = config.subgraph ? subgraphSchema() : schema;
 
   // Unexpected errors are always masked (no stack or upstream detail), and logged here instead.
   const maskUnexpected = (error: unknown, message: string): Error => {
@@ -73,7 +96,7 @@ export function createGateway(config: GatewayConfig): Gateway {
   };
 
   const yoga: GatewayYoga = createYoga<Record<string, unknown>, GraphQLContext>({
-    schema: config.subgraph ? subgraphSchema() : schema,
+    schema: tracing ? tracing.schema(served) : served,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
     // requestGuards' useBodyLimit instead: Yoga's option streams every body through a counter.
@@ -109,6 +132,8 @@ export function createGateway(config: GatewayConfig): Gateway {
       ...usePersistedDocuments(documents),
       ...(config.graphiql ? [useLocalGraphiqlAssets()] : []),
       usePartialErrors((error) => maskUnexpected(error, UNEXPECTED_ERROR)),
+      // Last: the execute span wraps jit's execution and sees the partial errors appended above.
+      ...(tracing?.plugins ?? []),
     ],
     maskedErrors: { isDev: false, maskError: maskUnexpected },
   });
@@ -118,9 +143,11 @@ export function createGateway(config: GatewayConfig): Gateway {
     live,
     documents,
     metrics: observability.registry,
-    close: () => {
+    tracing,
+    close: async () => {
       live.close();
-      return created.close();
+      await created.close();
+      await tracing?.close();
     },
   };
 }

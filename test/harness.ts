@@ -54,6 +54,7 @@ export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig>
     limits: DEFAULT_LIMITS,
     live: DEFAULT_LIVE,
     persistedDocuments: { mode: 'off', path: null },
+    tracing: null,
     ...overrides,
   };
 }

@@ -118,6 +118,7 @@ async function handle(
       at: performance.timeOrigin + performance.now(),
       tenant: tenant?.name ?? null,
       headerNames: Object.keys(req.headers),
+      ...(typeof req.headers.traceparent === 'string' ? { traceparent: req.headers.traceparent } : {}),
     },
     apiKey,
   );

@@ -45,6 +45,8 @@ export interface RecordedRequest {
   readonly tenant: string | null;
   /** Names of the request headers (values are not kept: they hold keys). */
   readonly headerNames: readonly string[];
+  /** The W3C `traceparent` header's value (trace context, no secret), when the request had one. */
+  readonly traceparent?: string;
 }
 
 interface ActiveRule {

@@ -25,6 +25,8 @@ export interface HubSettings {
   /** Deadline and retries of each upstream call the shared work makes. */
   readonly callTimeoutMs: number;
   readonly retriesPerCall: number;
+  /** Starts shared work, which serves every subscriber, outside the first one's trace (tracing). */
+  readonly detach?: <T>(start: () => T) => T;
 }
 
 /** Why a subscription was refused or ended by the gateway (not by its upstream). */
@@ -200,22 +202,24 @@ export class LiveHub {
     work.access = access;
     this.works.set(key, work);
     this.metrics.upstreams(source, live.kind, 1);
-    work.stop = live.watch(access, request.sessionId, request.options, {
-      ready: () => {
-        work.ready = true;
-        work.settle();
-      },
-      event: (event) => {
-        for (const subscriber of work.subscribers) subscriber.offer(event);
-      },
-      reconnecting: (planned) => this.metrics.reconnected(source, planned),
-      fail: (error) => {
-        work.failure = error;
-        work.settle();
-        for (const subscriber of [...work.subscribers]) subscriber.end(error);
-        this.retire(work);
-      },
-    });
+    const watch = () =>
+      live.watch(access, request.sessionId, request.options, {
+        ready: () => {
+          work.ready = true;
+          work.settle();
+        },
+        event: (event) => {
+          for (const subscriber of work.subscribers) subscriber.offer(event);
+        },
+        reconnecting: (planned) => this.metrics.reconnected(source, planned),
+        fail: (error) => {
+          work.failure = error;
+          work.settle();
+          for (const subscriber of [...work.subscribers]) subscriber.end(error);
+          this.retire(work);
+        },
+      });
+    work.stop = this.settings.detach ? this.settings.detach(watch) : watch();
     return work;
   }
 

@@ -69,6 +69,36 @@ export interface UpstreamCallInfo {
   readonly durationMs: number;
 }
 
+/** What a tracer is told about an upstream call as it starts. Never a key, a URL or a body. */
+export interface UpstreamCallStart {
+  readonly source: SourceName;
+  readonly method: HttpMethod;
+  /** The route, e.g. `GET /v1/sessions/:id`. */
+  readonly route: string;
+  /** The breaker's verdict: `closed`, `half-open` (this call is its probe), or `open` (refused). */
+  readonly breaker: BreakerState;
+}
+
+/** One upstream call's trace span as the call reports to it (src/plugins/tracing.ts makes it). */
+export interface UpstreamSpan {
+  /** Adds the call's trace context (`traceparent`) to an attempt's request headers. */
+  inject(headers: Record<string, string>): void;
+  /** An attempt ended with this status. */
+  attempted(status: UpstreamCallInfo['status']): void;
+  /** The call is tried again after `delayMs`. */
+  retrying(delayMs: number): void;
+  /** The call is over; `error` is what it failed with. */
+  end(error?: unknown): void;
+}
+
+/** Traces upstream calls. Each method is called in the async context of the code making the call. */
+export interface UpstreamTracer {
+  /** A call starts; undefined when it is not traced. */
+  start(call: UpstreamCallStart): UpstreamSpan | undefined;
+  /** A GET joins an identical one in flight; its span ends when the shared call does. */
+  joined(call: Omit<UpstreamCallStart, 'breaker'>): Pick<UpstreamSpan, 'end'> | undefined;
+}
+
 export interface RetryPolicy {
   /** Retries per call (idempotent GETs only). */
   readonly maxRetries: number;
@@ -95,6 +125,8 @@ export interface UpstreamHttpOptions {
   readonly onCall?: (info: UpstreamCallInfo) => void;
   readonly onRetry?: (info: { source: SourceName; route: string; delayMs: number }) => void;
   readonly onBreakerChange?: (source: SourceName, state: BreakerState) => void;
+  /** Spans for calls and `traceparent` for upstreams; absent when tracing is off. */
+  readonly tracer?: UpstreamTracer;
 }
 
 /**
@@ -201,6 +233,20 @@ export class Decoder<T> {
 /** The answer as it came: for calls whose decoding needs the call's own arguments (a session id). */
 export const RAW_ANSWER = new Decoder((answer: HttpAnswer): HttpAnswer => answer);
 
+/** The same promise, ending `span` as it settles. */
+function endsWith<T>(promise: Promise<T>, span: Pick<UpstreamSpan, 'end'>): Promise<T> {
+  return promise.then(
+    (value) => {
+      span.end();
+      return value;
+    },
+    (error: unknown) => {
+      span.end(error);
+      throw error;
+    },
+  );
+}
+
 /** Waits for a shared call; this client's abort leaves it, and the last one to leave cancels it. */
 function waitFor<T>(shared: SharedCall<T>, promise: Promise<T>, signal: CancelSignal): Promise<T> {
   shared.waiters += 1;
@@ -285,7 +331,15 @@ export class UpstreamHttp {
     // waiting client has gone.
     const key = `${this.id} ${call.credential} ${target}`;
     const known = decoder.inFlight.get(key);
-    if (known?.promise) return waitFor(known, known.promise, call.signal);
+    if (known?.promise) {
+      const waiting = waitFor(known, known.promise, call.signal);
+      const span = this.options.tracer?.joined({
+        source: this.source.name,
+        method: request.method,
+        route: request.route,
+      });
+      return span ? endsWith(waiting, span) : waiting;
+    }
     const controller = new CallCancel();
     const entry: SharedCall<T> = { waiters: 0, controller, promise: null };
     const promise = this.sendOnce({ ...call, signal: controller }, request, target)
@@ -302,34 +356,55 @@ export class UpstreamHttp {
   }
 
   private async sendOnce(call: CallContext, request: HttpRequest, target: string): Promise<HttpAnswer> {
-    if (!this.breaker.allow()) {
-      this.options.onCall?.({ source: this.source.name, route: request.route, status: 'circuit-open', durationMs: 0 });
-      throw new UpstreamError(
-        this.source.name,
-        'UPSTREAM_UNAVAILABLE',
-        `${this.source.label} is failing; calls to it are paused for a few seconds.`,
-        null,
-        this.breaker.retryInMs(),
-      );
-    }
+    const allowed = this.breaker.allow();
+    const span = this.options.tracer?.start(this.callStart(request, allowed));
+    if (!allowed) throw this.circuitOpen(request, span);
     // The breaker judges whole calls (after their retries): noise that a retry absorbs is no outage.
     try {
-      const answer = await this.sendWithRetries(call, request, target);
+      const answer = await this.sendWithRetries(call, request, target, span);
       this.breaker.success();
+      span?.end();
       return answer;
     } catch (error) {
       if (error instanceof UpstreamError && error.code === 'UPSTREAM_UNAVAILABLE') this.breaker.failure();
       else if (error instanceof UpstreamError) this.breaker.success();
       else this.breaker.abandon();
+      span?.end(error);
       throw error;
     }
   }
 
-  private async sendWithRetries(call: CallContext, request: HttpRequest, target: string): Promise<HttpAnswer> {
+  /** What a tracer is told of a call the breaker has judged. */
+  private callStart(request: HttpRequest, allowed: boolean): UpstreamCallStart {
+    const breaker = allowed ? this.breaker.state : 'open';
+    return { source: this.source.name, method: request.method, route: request.route, breaker };
+  }
+
+  /** Reports a call the breaker refused, and the error it fails with. */
+  private circuitOpen(request: HttpRequest, span: UpstreamSpan | undefined): UpstreamError {
+    this.options.onCall?.({ source: this.source.name, route: request.route, status: 'circuit-open', durationMs: 0 });
+    const error = new UpstreamError(
+      this.source.name,
+      'UPSTREAM_UNAVAILABLE',
+      `${this.source.label} is failing; calls to it are paused for a few seconds.`,
+      null,
+      this.breaker.retryInMs(),
+    );
+    span?.attempted('circuit-open');
+    span?.end(error);
+    return error;
+  }
+
+  private async sendWithRetries(
+    call: CallContext,
+    request: HttpRequest,
+    target: string,
+    span: UpstreamSpan | undefined,
+  ): Promise<HttpAnswer> {
     this.retryBudget.deposit();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.attempt(call, request, target);
+        return await this.attempt(call, request, target, span);
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
         const delay = this.retryDelay(call, request, error, attempt);
@@ -337,6 +412,7 @@ export class UpstreamHttp {
         call.budget.retriesLeft -= 1;
         call.budget.retries += 1;
         this.options.onRetry?.({ source: this.source.name, route: request.route, delayMs: delay });
+        span?.retrying(delay);
         await pause(delay, call.signal);
       }
     }
@@ -356,7 +432,12 @@ export class UpstreamHttp {
     return delay;
   }
 
-  private async attempt(call: CallContext, request: HttpRequest, target: string): Promise<HttpAnswer> {
+  private async attempt(
+    call: CallContext,
+    request: HttpRequest,
+    target: string,
+    span: UpstreamSpan | undefined,
+  ): Promise<HttpAnswer> {
     const remaining = call.budget.deadline - Date.now();
     if (remaining <= 0) {
       throw this.unavailable('was not asked: the request deadline had passed', null, false, false);
@@ -378,6 +459,7 @@ export class UpstreamHttp {
         authorization: this.options.authorization(call.apiKey),
         accept: 'application/json',
       };
+      span?.inject(headers);
       let body: string | undefined;
       if (request.body !== undefined) {
         body = JSON.stringify(request.body);
@@ -424,6 +506,7 @@ export class UpstreamHttp {
         status,
         durationMs: performance.now() - started,
       });
+      span?.attempted(status);
     }
   }
 
@@ -434,16 +517,9 @@ export class UpstreamHttp {
    * @throws UpstreamError as `send` does
    */
   async openStream(call: CallContext, request: HttpRequest, accept: string): Promise<UpstreamStream> {
-    if (!this.breaker.allow()) {
-      this.options.onCall?.({ source: this.source.name, route: request.route, status: 'circuit-open', durationMs: 0 });
-      throw new UpstreamError(
-        this.source.name,
-        'UPSTREAM_UNAVAILABLE',
-        `${this.source.label} is failing; calls to it are paused for a few seconds.`,
-        null,
-        this.breaker.retryInMs(),
-      );
-    }
+    const allowed = this.breaker.allow();
+    const span = this.options.tracer?.start(this.callStart(request, allowed));
+    if (!allowed) throw this.circuitOpen(request, span);
     this.streamPool ??= new Pool(this.origin, { keepAliveTimeout: 5_000, headersTimeout: 0, bodyTimeout: 0 });
     const started = performance.now();
     const controller = new AttemptSignal();
@@ -455,11 +531,14 @@ export class UpstreamHttp {
     const onAbort = () => controller.abort();
     call.signal.addEventListener('abort', onAbort, { once: true });
     let status: UpstreamCallInfo['status'] = 'network';
+    let failure: unknown;
     try {
+      const headers: Record<string, string> = { authorization: this.options.authorization(call.apiKey), accept };
+      span?.inject(headers);
       const response = await this.streamPool.request({
         method: 'GET',
         path: this.prefix + request.path + queryString(request.query),
-        headers: { authorization: this.options.authorization(call.apiKey), accept },
+        headers,
         signal: controller,
       });
       status = response.statusCode;
@@ -474,16 +553,19 @@ export class UpstreamHttp {
       const body = response.body;
       return { chunks: body, close: () => controller.abort() };
     } catch (error) {
+      failure = error;
       if (error instanceof UpstreamError) throw error;
       if (call.signal.aborted) {
         status = 'aborted';
         this.breaker.abandon();
-        throw new RequestAbortedError();
+        failure = new RequestAbortedError();
+        throw failure;
       }
       if (timedOut) status = 'timeout';
       this.breaker.failure();
       const what = timedOut ? `did not answer within ${this.options.timeoutMs} ms` : 'could not be reached';
-      throw this.unavailable(what, null, false, true);
+      failure = this.unavailable(what, null, false, true);
+      throw failure;
     } finally {
       clearTimeout(timer);
       call.signal.removeEventListener('abort', onAbort);
@@ -493,6 +575,9 @@ export class UpstreamHttp {
         status,
         durationMs: performance.now() - started,
       });
+      // The span covers the stream's opening (its answer's head), not its life.
+      span?.attempted(status);
+      span?.end(failure);
     }
   }
 
