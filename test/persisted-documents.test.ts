@@ -144,6 +144,25 @@ describe('PERSISTED_DOCUMENTS_MODE=require', () => {
   });
 });
 
+describe('relay-compiler’s persisted queries as the manifest', () => {
+  it('runs a Relay operation by doc_id, as Relay’s network layer sends it', async () => {
+    const relayManifest = 'examples/relay/persisted-queries.json';
+    const relay: Record<string, string> = JSON.parse(
+      readFileSync(new URL(`../${relayManifest}`, import.meta.url), 'utf8'),
+    );
+    const docId = Object.entries(relay).find(([, text]) => text.startsWith('query SessionFeedDetailQuery'))?.[0];
+    if (!docId) throw new Error('no SessionFeedDetailQuery in the Relay manifest');
+    const { url } = await serve({ mode: 'require', path: relayManifest });
+    const session = h.emulator.tenants.get('acme')?.everrunsSessions[0]?.json;
+    const { status, body } = await post(url, {
+      doc_id: docId,
+      variables: { id: globalId('EverrunsSession', session?.id ?? '') },
+    });
+    expect(status).toBe(200);
+    expect(body.data.node).toMatchObject({ __typename: 'EverrunsSession', agentId: session?.agent_id });
+  });
+});
+
 describe('PERSISTED_DOCUMENTS_MODE=allow', () => {
   it('runs ids and text; APQ: an unknown hash asks for the text, which registers it', async () => {
     const { url } = await serve({ mode: 'allow', path: MANIFEST });

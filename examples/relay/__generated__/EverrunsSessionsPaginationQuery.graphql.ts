@@ -1,11 +1,14 @@
 /**
- * @generated SignedSource<<789715ab9ae69585eb98df9e5b9752a2>>
+ * @generated SignedSource<<83bf53a754b2c593a2083ff57e558b47>>
+ * @relayHash 6c969f752335ff08a633f13992c88ee2
  * @lightSyntaxTransform
  */
 
 /* tslint:disable */
 /* eslint-disable */
 // @ts-nocheck
+
+// @relayRequestID b526aa8160b1feb379e20ce43fc35f6dd5b3e0b1883bf6eda80c3ad57251ce4a
 
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
@@ -234,12 +237,11 @@ return {
     ]
   },
   "params": {
-    "cacheID": "6c969f752335ff08a633f13992c88ee2",
-    "id": null,
+    "id": "b526aa8160b1feb379e20ce43fc35f6dd5b3e0b1883bf6eda80c3ad57251ce4a",
     "metadata": {},
     "name": "EverrunsSessionsPaginationQuery",
     "operationKind": "query",
-    "text": "query EverrunsSessionsPaginationQuery(\n  $agentId: ID\n  $count: Int = 10\n  $cursor: String\n) {\n  ...SessionFeed_everruns_4DiIVY\n}\n\nfragment SessionFeed_everruns_4DiIVY on Query {\n  everrunsSessions(first: $count, after: $cursor, agentId: $agentId) {\n    totalCount\n    edges {\n      node {\n        id\n        ...SessionRow_session\n        __typename\n      }\n      cursor\n    }\n    pageInfo {\n      endCursor\n      hasNextPage\n    }\n  }\n}\n\nfragment SessionRow_session on Session {\n  __isSession: __typename\n  id\n  title\n  state\n  source\n  createdAt\n  model\n}\n"
+    "text": null
   }
 };
 })();

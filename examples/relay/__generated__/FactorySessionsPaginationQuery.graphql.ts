@@ -1,11 +1,14 @@
 /**
- * @generated SignedSource<<c4b16bdc1eb61dcafb02922233105452>>
+ * @generated SignedSource<<b9b0253b0f2f18817339cb876203b60b>>
+ * @relayHash 628e4441a2ed06d9e5ac8b64a95c45a4
  * @lightSyntaxTransform
  */
 
 /* tslint:disable */
 /* eslint-disable */
 // @ts-nocheck
+
+// @relayRequestID 90d468aed52a6910c61f934ba7565178105c11fbc2219345cf9d7803d9ad3b09
 
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
@@ -227,12 +230,11 @@ return {
     ]
   },
   "params": {
-    "cacheID": "628e4441a2ed06d9e5ac8b64a95c45a4",
-    "id": null,
+    "id": "90d468aed52a6910c61f934ba7565178105c11fbc2219345cf9d7803d9ad3b09",
     "metadata": {},
     "name": "FactorySessionsPaginationQuery",
     "operationKind": "query",
-    "text": "query FactorySessionsPaginationQuery(\n  $computerId: String\n  $count: Int = 10\n  $cursor: String\n) {\n  ...SessionFeed_factory_4CgdO\n}\n\nfragment SessionFeed_factory_4CgdO on Query {\n  factorySessions(first: $count, after: $cursor, computerId: $computerId) {\n    edges {\n      node {\n        id\n        ...SessionRow_session\n        __typename\n      }\n      cursor\n    }\n    pageInfo {\n      endCursor\n      hasNextPage\n    }\n  }\n}\n\nfragment SessionRow_session on Session {\n  __isSession: __typename\n  id\n  title\n  state\n  source\n  createdAt\n  model\n}\n"
+    "text": null
   }
 };
 })();

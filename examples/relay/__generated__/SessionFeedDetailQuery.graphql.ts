@@ -1,11 +1,14 @@
 /**
- * @generated SignedSource<<4e49582218a271c45ff0161e28e1847c>>
+ * @generated SignedSource<<3619f4cb11f43319b0053c79e289d813>>
+ * @relayHash 96b61fda8a63e41c36d1a5bcbe393878
  * @lightSyntaxTransform
  */
 
 /* tslint:disable */
 /* eslint-disable */
 // @ts-nocheck
+
+// @relayRequestID 26f4811776df3c5cceb5b75020648219ae25934f64e935d96048b9fb73885662
 
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
@@ -400,12 +403,11 @@ return {
     ]
   },
   "params": {
-    "cacheID": "96b61fda8a63e41c36d1a5bcbe393878",
-    "id": null,
+    "id": "26f4811776df3c5cceb5b75020648219ae25934f64e935d96048b9fb73885662",
     "metadata": {},
     "name": "SessionFeedDetailQuery",
     "operationKind": "query",
-    "text": "query SessionFeedDetailQuery(\n  $id: ID!\n) {\n  node(id: $id) {\n    __typename\n    ...SessionRow_session\n    ...SessionMessages_session\n    ... on FactorySession {\n      computerId\n      messageCount\n    }\n    ... on EverrunsSession {\n      agentId\n      preview\n    }\n    id\n  }\n}\n\nfragment SessionMessages_session on Session {\n  __isSession: __typename\n  messages(last: 20) {\n    edges {\n      node {\n        id\n        role\n        text\n        createdAt\n        isError\n        parts {\n          __typename\n          ... on ToolCallPart {\n            name\n            arguments\n          }\n          ... on ToolResultPart {\n            isError\n          }\n          ... on OtherPart {\n            type\n            raw\n          }\n        }\n        __typename\n      }\n      cursor\n    }\n    pageInfo {\n      hasPreviousPage\n      startCursor\n    }\n  }\n  id\n}\n\nfragment SessionRow_session on Session {\n  __isSession: __typename\n  id\n  title\n  state\n  source\n  createdAt\n  model\n}\n"
+    "text": null
   }
 };
 })();

@@ -1,11 +1,14 @@
 /**
- * @generated SignedSource<<d79990bf19d0117c835f597c066c8402>>
+ * @generated SignedSource<<6b7be726e5f733d9e8347915ed8ade95>>
+ * @relayHash 989dc5b4f68c2e320c9384f32a596788
  * @lightSyntaxTransform
  */
 
 /* tslint:disable */
 /* eslint-disable */
 // @ts-nocheck
+
+// @relayRequestID 580a7c826ed9929550c15099b6d8cd7fcdbcbf128f06d823286e2293b0eab5db
 
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
@@ -241,12 +244,11 @@ return {
     ]
   },
   "params": {
-    "cacheID": "989dc5b4f68c2e320c9384f32a596788",
-    "id": null,
+    "id": "580a7c826ed9929550c15099b6d8cd7fcdbcbf128f06d823286e2293b0eab5db",
     "metadata": {},
     "name": "SessionFeedPaginationQuery",
     "operationKind": "query",
-    "text": "query SessionFeedPaginationQuery(\n  $count: Int = 20\n  $cursor: String\n  $filter: SessionFilter\n) {\n  ...SessionFeed_query_3KQYpM\n}\n\nfragment SessionFeed_query_3KQYpM on Query {\n  sessions(first: $count, after: $cursor, filter: $filter) {\n    edges {\n      node {\n        __typename\n        id\n        ...SessionRow_session\n      }\n      cursor\n    }\n    unavailableSources\n    pageInfo {\n      endCursor\n      hasNextPage\n    }\n  }\n}\n\nfragment SessionRow_session on Session {\n  __isSession: __typename\n  id\n  title\n  state\n  source\n  createdAt\n  model\n}\n"
+    "text": null
   }
 };
 })();

@@ -1,11 +1,14 @@
 /**
- * @generated SignedSource<<d5727c828b784e8acc86b9d72a8b3e4c>>
+ * @generated SignedSource<<506bd2a1411eba5f761b8493356f1c79>>
+ * @relayHash e71d86c6649f33f7cd2b87f21f53f1cf
  * @lightSyntaxTransform
  */
 
 /* tslint:disable */
 /* eslint-disable */
 // @ts-nocheck
+
+// @relayRequestID 4b1a20fd9a7a2a93596cb100edeb6a83b8990c782151f214c7510ccc3a2f1847
 
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
@@ -309,12 +312,11 @@ return {
     ]
   },
   "params": {
-    "cacheID": "e71d86c6649f33f7cd2b87f21f53f1cf",
-    "id": null,
+    "id": "4b1a20fd9a7a2a93596cb100edeb6a83b8990c782151f214c7510ccc3a2f1847",
     "metadata": {},
     "name": "SessionMessagesPaginationQuery",
     "operationKind": "query",
-    "text": "query SessionMessagesPaginationQuery(\n  $count: Int = 20\n  $cursor: String\n  $id: ID!\n) {\n  node(id: $id) {\n    __typename\n    ...SessionMessages_session_1G22uz\n    id\n  }\n}\n\nfragment SessionMessages_session_1G22uz on Session {\n  __isSession: __typename\n  messages(last: $count, before: $cursor) {\n    edges {\n      node {\n        id\n        role\n        text\n        createdAt\n        isError\n        parts {\n          __typename\n          ... on ToolCallPart {\n            name\n            arguments\n          }\n          ... on ToolResultPart {\n            isError\n          }\n          ... on OtherPart {\n            type\n            raw\n          }\n        }\n        __typename\n      }\n      cursor\n    }\n    pageInfo {\n      hasPreviousPage\n      startCursor\n    }\n  }\n  id\n}\n"
+    "text": null
   }
 };
 })();

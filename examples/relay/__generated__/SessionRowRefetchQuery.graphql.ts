@@ -1,11 +1,14 @@
 /**
- * @generated SignedSource<<da3983a8f64830dfe933404479f94b9b>>
+ * @generated SignedSource<<00989fd01eecf085bdca4e4f2ac821e3>>
+ * @relayHash b13c029da6b30525bbf7120d7fd76595
  * @lightSyntaxTransform
  */
 
 /* tslint:disable */
 /* eslint-disable */
 // @ts-nocheck
+
+// @relayRequestID 2b6f14838b0b1f4731545e807f9eba553aae111b712a68e079d61e687739c59a
 
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
@@ -140,12 +143,11 @@ return {
     ]
   },
   "params": {
-    "cacheID": "b13c029da6b30525bbf7120d7fd76595",
-    "id": null,
+    "id": "2b6f14838b0b1f4731545e807f9eba553aae111b712a68e079d61e687739c59a",
     "metadata": {},
     "name": "SessionRowRefetchQuery",
     "operationKind": "query",
-    "text": "query SessionRowRefetchQuery(\n  $id: ID!\n) {\n  node(id: $id) {\n    __typename\n    ...SessionRow_session\n    id\n  }\n}\n\nfragment SessionRow_session on Session {\n  __isSession: __typename\n  id\n  title\n  state\n  source\n  createdAt\n  model\n}\n"
+    "text": null
   }
 };
 })();
