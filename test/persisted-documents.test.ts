@@ -92,6 +92,20 @@ describe('PERSISTED_DOCUMENTS_MODE=require', () => {
     expect((await get.json()).data.sessions.edges).toHaveLength(2);
   });
 
+  it('runs a manifest mutation by id: one upstream write', async () => {
+    const { url } = await serve({ mode: 'require', path: MANIFEST });
+    const session =
+      h.emulator.tenants.get('acme')?.everrunsSessions.find((s) => s.json.status === 'idle')?.json.id ?? '';
+    const before = h.emulator.switchboard.count('POST /v1/sessions/:id/messages');
+    const { status, body } = await post(url, {
+      documentId: idOf('SendMessage'),
+      variables: { sessionId: globalId('EverrunsSession', session), text: 'By id.' },
+    });
+    expect(status).toBe(200);
+    expect(body.data.sendMessage).toMatchObject({ __typename: 'SendMessagePayload', sentMessage: { text: 'By id.' } });
+    expect(h.emulator.switchboard.count('POST /v1/sessions/:id/messages')).toBe(before + 1);
+  });
+
   it('refuses text with PERSISTED_DOCUMENT_REQUIRED and an unknown id with PERSISTED_DOCUMENT_NOT_FOUND, before any upstream call', async () => {
     const { url } = await serve({ mode: 'require', path: MANIFEST });
     const before = upstreamCalls();
