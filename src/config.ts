@@ -100,6 +100,8 @@ export interface LiveConfig {
   readonly maxUnsentBytes: number;
   /** How long shared upstream work outlives its last subscriber. */
   readonly lingerMs: number;
+  /** An upstream event stream silent this long (not even a heartbeat) is taken as dead and resumed. */
+  readonly readTimeoutMs: number;
 }
 
 export const DEFAULT_LIVE: LiveConfig = {
@@ -108,6 +110,7 @@ export const DEFAULT_LIVE: LiveConfig = {
   bufferSize: 1_000,
   maxUnsentBytes: 1_000_000,
   lingerMs: 2_000,
+  readTimeoutMs: 45_000,
 };
 
 /** Resilience defaults (the environment overrides some). */

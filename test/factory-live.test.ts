@@ -68,6 +68,7 @@ function accessOf(key = KEY): { access: LiveAccess; signal: CallCancel } {
   const access: LiveAccess = {
     http: http(),
     signal,
+    readTimeoutMs: 45_000,
     call: () => ({
       apiKey: key,
       credential: `test:${key}`,

@@ -7,7 +7,14 @@ import { eventsOf, type Subscription, subscribeSse, subscribeWs } from './live-c
 
 const h = useHarness({
   gateway: () => ({
-    live: { maxSubscriptions: 6, maxPerConnection: 3, bufferSize: 500, maxUnsentBytes: 1_000_000, lingerMs: 500 },
+    live: {
+      maxSubscriptions: 6,
+      maxPerConnection: 3,
+      bufferSize: 500,
+      maxUnsentBytes: 1_000_000,
+      lingerMs: 500,
+      readTimeoutMs: 45_000,
+    },
   }),
 });
 

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LIVE } from '../src/config.js';
 import { DEMO_KEYS, type Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
-import { useHarness } from './harness.js';
+import { createGateway } from '../src/yoga.js';
+import { serveOverSocket, testConfig, useHarness } from './harness.js';
 import { eventsOf, type Subscription, subscribeSse, subscribeWs } from './live-client.js';
 
 // A short retry hint, so a cycle resumes quickly; turns stay out of the way (these tests append events).
@@ -112,6 +114,34 @@ describe('sessionEvents resumes', () => {
     expect(last - first).toBeGreaterThan(100);
     const metrics = await (await fetch(h.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toMatch(/sessiongraph_live_reconnects_total\{source="EVERRUNS",planned="false"\} [1-9]/);
+  });
+});
+
+describe('sessionEvents when the upstream stream goes silent', () => {
+  it('a stream with no heartbeat for the read timeout is resumed with since_id, losing nothing', async () => {
+    const gateway = createGateway(testConfig(h.emulator, { live: { ...DEFAULT_LIVE, readTimeoutMs: 300 } }));
+    const served = await serveOverSocket(gateway);
+    try {
+      const id = idleEverruns();
+      const subscription = await subscribeSse(served.url, EVENTS, { id: globalId('EverrunsSession', id) });
+      open.push(subscription);
+      await until(() => h.emulator.openSseStreams(id) === 1);
+      append(id, 0, 2);
+      await subscription.waitFor((payloads) => payloads.length === 2);
+      // The emulator of this file sends heartbeats every 15 s: 300 ms of silence is a dead stream.
+      await until(
+        () => h.emulator.switchboard.requests.filter((r) => r.route === 'GET /v1/sessions/:id/sse').length >= 2,
+        5_000,
+      );
+      append(id, 2, 2);
+      await subscription.waitFor((payloads) => payloads.length === 4);
+      expect(numbers(subscription)).toEqual(range(0, 4));
+      const resumed = h.emulator.switchboard.requests.filter((r) => r.route === 'GET /v1/sessions/:id/sse')[1];
+      expect(resumed?.query.since_id).toMatch(/^event_/);
+    } finally {
+      await served.close();
+      await gateway.close();
+    }
   });
 });
 

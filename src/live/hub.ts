@@ -22,6 +22,8 @@ export interface HubSettings {
   readonly maxUnsentBytes: number;
   /** Shared work outlives its last subscriber this long, so a quick resubscribe reuses it. */
   readonly lingerMs: number;
+  /** A silent upstream stream is resumed after this long. */
+  readonly readTimeoutMs: number;
   /** Deadline and retries of each upstream call the shared work makes. */
   readonly callTimeoutMs: number;
   readonly retriesPerCall: number;
@@ -192,6 +194,7 @@ export class LiveHub {
     const access: LiveAccess = {
       http,
       signal: work.signal,
+      readTimeoutMs: this.settings.readTimeoutMs,
       call: () => ({
         apiKey,
         credential,

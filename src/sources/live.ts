@@ -78,6 +78,8 @@ export interface LiveAccess {
   call(): CallContext;
   /** Aborted when the work stops. */
   readonly signal: CancelSignal;
+  /** A stream silent this long (not even a heartbeat) is taken as dead and resumed. */
+  readonly readTimeoutMs: number;
 }
 
 /** What a subscription asked of the upstream work it shares. */

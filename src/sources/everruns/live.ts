@@ -14,16 +14,14 @@ import {
 } from './payload.js';
 import { toEverrunsMessage } from './to-message.js';
 
-/** How the stream reconnects; tests shorten these. */
+/** How the stream reconnects after failures (the read timeout is the gateway's, on LiveAccess). */
 export interface EverrunsLiveOptions {
-  /** No byte (not even a heartbeat) for this long: the connection is taken as dead. */
-  readonly readTimeoutMs: number;
   /** Backoff after failures: full jitter up to base * 2^n, capped. */
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
 }
 
-const DEFAULTS: EverrunsLiveOptions = { readTimeoutMs: 45_000, baseDelayMs: 250, maxDelayMs: 15_000 };
+const DEFAULTS: EverrunsLiveOptions = { baseDelayMs: 250, maxDelayMs: 15_000 };
 
 const DELTA = 'output.message.delta';
 
@@ -266,7 +264,7 @@ async function watchStream(
       const decoder = new TextDecoder();
       const arm = () => {
         clearTimeout(idle);
-        idle = setTimeout(() => stream.close(), settings.readTimeoutMs);
+        idle = setTimeout(() => stream.close(), access.readTimeoutMs);
         idle.unref();
       };
       arm();
