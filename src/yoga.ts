@@ -61,7 +61,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
 export function createGateway(config: GatewayConfig, tracing: Tracing | null = null): Gateway {
   if (config.tracing && !tracing) throw new Error('tracing is configured: create the gateway with startGateway');
   let upstreams: Upstreams | null = null;
-  const observability = createObservability(() => upstreams?.health() ?? {});
+  const observability = createObservability(() => upstreams?.health() ?? {}, GRAPHQL_ENDPOINT);
   const created = createUpstreams(
     config,
     tracing ? { ...observability.hooks, tracer: tracing.upstream } : observability.hooks,
@@ -132,6 +132,8 @@ export function createGateway(config: GatewayConfig, tracing: Tracing | null = n
       ...usePersistedDocuments(documents),
       ...(config.graphiql ? [useLocalGraphiqlAssets()] : []),
       usePartialErrors((error) => maskUnexpected(error, UNEXPECTED_ERROR)),
+      // After the guards and the partial errors: the log line has the codes they answer with.
+      observability.outcome,
       // Last: the execute span wraps jit's execution and sees the partial errors appended above.
       ...(tracing?.plugins ?? []),
     ],
