@@ -56,6 +56,7 @@ builder.node(EverrunsSession, {
       type: TokenUsage,
       nullable: true,
       description: 'Cumulative token usage (the same counts as `tokenUsage`).',
+      deprecationReason: 'Use `tokenUsage`: the same counts, on every session type.',
       resolve: (s) => s.tokenUsage,
     }),
   }),
