@@ -128,7 +128,8 @@ export const DEFAULT_RESILIENCE: ResilienceConfig = {
 
 /** Query-limit defaults: far above what GraphiQL (introspection included) or the examples need. */
 export const DEFAULT_LIMITS: QueryLimits = {
-  maxDepth: 12,
+  // The schema's deepest selection that revisits no type is 8 levels (test/query-limits.test.ts), plus 2.
+  maxDepth: 10,
   maxAliases: 30,
   maxRootFields: 20,
   maxTokens: 5_000,
@@ -180,7 +181,7 @@ const environment = z.object({
   RETRY_AFTER_MAX_MS: positiveInt(5_000, 600_000),
   BREAKER_FAILURES: positiveInt(5, 1000),
   BREAKER_COOLDOWN_MS: positiveInt(5_000, 600_000),
-  MAX_DEPTH: positiveInt(12, 100),
+  MAX_DEPTH: positiveInt(DEFAULT_LIMITS.maxDepth, 100),
   MAX_ALIASES: positiveInt(30, 1000),
   MAX_ROOT_FIELDS: positiveInt(20, 1000),
   MAX_TOKENS: positiveInt(5_000, 1_000_000),

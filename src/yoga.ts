@@ -61,7 +61,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
 export function createGateway(config: GatewayConfig, tracing: Tracing | null = null): Gateway {
   if (config.tracing && !tracing) throw new Error('tracing is configured: create the gateway with startGateway');
   let upstreams: Upstreams | null = null;
-  const observability = createObservability(() => upstreams?.health() ?? {});
+  const observability = createObservability(() => upstreams?.health() ?? {}, GRAPHQL_ENDPOINT);
   const created = createUpstreams(
     config,
     tracing ? { ...observability.hooks, tracer: tracing.upstream } : observability.hooks,
@@ -132,6 +132,8 @@ export function createGateway(config: GatewayConfig, tracing: Tracing | null = n
       ...usePersistedDocuments(documents),
       ...(config.graphiql ? [useLocalGraphiqlAssets()] : []),
       usePartialErrors((error) => maskUnexpected(error, UNEXPECTED_ERROR)),
+      // After the guards and the partial errors: the log line has the codes they answer with.
+      observability.outcome,
       // Last: the execute span wraps jit's execution and sees the partial errors appended above.
       ...(tracing?.plugins ?? []),
     ],
@@ -161,19 +163,33 @@ function httpTransport(req: unknown, res: unknown, request: object): Transport {
   };
 }
 
-/** GraphiQL's scripts and styles from this server rather than a CDN. */
+/** GraphiQL's scripts and styles from this server rather than a CDN, compressed as the browser accepts. */
 function useLocalGraphiqlAssets(): Plugin {
+  const assets = new WeakSet<Response>();
   return {
-    onRequest({ url, endResponse, fetchAPI }) {
+    onRequest({ url, request, endResponse, fetchAPI }) {
       // Browsers ask for a favicon on every GraphiQL visit; answer it instead of a 404.
       if (url.pathname === '/favicon.ico') return endResponse(new fetchAPI.Response(null, { status: 204 }));
-      const asset = graphiqlAsset(url.pathname);
-      if (asset) {
-        endResponse(
-          new fetchAPI.Response(new Uint8Array(asset.body), {
-            headers: { 'content-type': asset.contentType, 'cache-control': 'public, max-age=86400' },
-          }),
-        );
+      const asset = graphiqlAsset(url.pathname, request.headers.get('accept-encoding'));
+      if (!asset) return;
+      const headers: Record<string, string> = {
+        'content-type': asset.contentType,
+        'cache-control': 'public, max-age=86400',
+        vary: 'accept-encoding',
+      };
+      if (asset.encoding !== 'identity') headers['content-encoding'] = asset.encoding;
+      return asset.body.then((body) => {
+        const response = new fetchAPI.Response(body, { headers });
+        assets.add(response);
+        endResponse(response);
+      });
+    },
+    onResponse({ response }) {
+      if (!assets.has(response)) return;
+      // CORS answers a request with an Origin with `vary: Origin`, replacing ours: a cache needs both.
+      const vary = response.headers.get('vary');
+      if (!vary?.toLowerCase().includes('accept-encoding')) {
+        response.headers.set('vary', vary ? `${vary}, accept-encoding` : 'accept-encoding');
       }
     },
   };

@@ -117,6 +117,12 @@ describe('bad arguments give BAD_USER_INPUT with a message saying what is allowe
     expect(h.emulator.switchboard.countPrefix('GET ')).toBe(0);
   });
 
+  it('names the type of a malformed id with its article', async () => {
+    const ask = async (id: string) => only(await h.query('query($id: ID!) { node(id: $id) { id } }', { id }))?.message;
+    expect(await ask(globalId('EverrunsSession', 'session_ABC'))).toMatch(/^"id" names an EverrunsSession whose/);
+    expect(await ask(globalId('FactorySession', '../computers'))).toMatch(/^"id" names a FactorySession whose/);
+  });
+
   it('nodes names the bad index, and refuses more than 100 ids', async () => {
     const good = globalId('FactorySession', h.emulator.tenants.get('acme')?.factorySessions[0]?.sessionId ?? '');
     const error = only(await h.query('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: [good, 'bad'] }));

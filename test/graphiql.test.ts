@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../src/emulator/index.js';
@@ -37,6 +38,10 @@ describe('GraphiQL', () => {
   it('serves its page and assets from this server, never a CDN', async () => {
     const html = await (await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } })).text();
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+    // Both title placeholders are filled in: the tab's and the one a slow load shows.
+    expect(html).toContain('<title>sessiongraph</title>');
+    expect(html).toContain('Loading sessiongraph...');
+    expect(html).not.toContain('__TITLE__');
     const assets = [...html.matchAll(/\/graphiql-assets\/[\w./-]+/g)].map((match) => match[0]);
     // The page's script and style sheet, at least, come from here.
     expect(assets).toEqual(
@@ -49,6 +54,34 @@ describe('GraphiQL', () => {
     expect((await fetch(`${base}/graphiql-assets/../../package.json`)).status).not.toBe(200);
     // fetch resolves the dots above before sending; escaped slashes reach the asset route as they are.
     expect((await fetch(`${base}/graphiql-assets/..%2Fpackage.json`)).status).toBe(404);
+  });
+
+  it('sends its assets compressed as the client accepts, with vary and the long cache', async () => {
+    const html = await (await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } })).text();
+    const assets = [...new Set([...html.matchAll(/\/graphiql-assets\/[\w./-]+/g)].map((match) => match[0]))];
+    const sizes = { identity: 0, br: 0, gzip: 0 };
+    for (const asset of assets) {
+      const plain = await raw(`${base}${asset}`, {});
+      expect(plain.headers['content-encoding'], asset).toBeUndefined();
+      expect(plain.headers.vary, asset).toBe('accept-encoding');
+      sizes.identity += plain.body.length;
+      // With an Origin, CORS adds its own `vary`: the cache key keeps both.
+      const br = await raw(`${base}${asset}`, { 'accept-encoding': 'gzip, deflate, br', origin: base });
+      expect(br.headers, asset).toMatchObject({ 'content-encoding': 'br', 'cache-control': 'public, max-age=86400' });
+      expect(br.headers.vary?.toLowerCase().split(/,\s*/)).toEqual(
+        expect.arrayContaining(['origin', 'accept-encoding']),
+      );
+      expect(brotliDecompressSync(br.body).equals(plain.body), asset).toBe(true);
+      sizes.br += br.body.length;
+      const gzip = await raw(`${base}${asset}`, { 'accept-encoding': 'gzip, br;q=0' });
+      expect(gzip.headers['content-encoding'], asset).toBe('gzip');
+      expect(gunzipSync(gzip.body).equals(plain.body), asset).toBe(true);
+      sizes.gzip += gzip.body.length;
+    }
+    // 8.8 MB as they are; a quarter of that or less compressed.
+    expect(sizes.identity).toBeGreaterThan(8_000_000);
+    expect(sizes.br).toBeLessThan(sizes.identity / 4);
+    expect(sizes.gzip).toBeLessThan(sizes.identity / 3.5);
   });
 
   it.skipIf(!hasChromium)('runs the example query in a real browser and shows session titles', async () => {
@@ -65,6 +98,11 @@ describe('GraphiQL', () => {
       ],
     });
     const page = await browser.newPage();
+    const encodings: string[] = [];
+    page.on('response', (response) => {
+      if (response.url().includes('/graphiql-assets/'))
+        encodings.push(response.headers()['content-encoding'] ?? 'none');
+    });
     const offsite: string[] = [];
     page.on('request', (request) => {
       if (!request.url().startsWith(base) && !request.url().startsWith('blob:') && !request.url().startsWith('data:'))
@@ -83,6 +121,15 @@ describe('GraphiQL', () => {
     expect(result).toContain('"EverrunsSession"');
     await page.screenshot({ path: 'tmp/graphiql.png' }).catch(() => undefined);
     expect(offsite).toEqual([]);
+    // The browser got every asset compressed.
+    expect(encodings.length).toBeGreaterThanOrEqual(5);
+    for (const encoding of encodings) expect(['br', 'gzip']).toContain(encoding);
+    // The Docs open on the schema's own description, not GraphiQL's generic sentence.
+    await page.locator('[aria-label="Show Documentation Explorer"]').click();
+    await page
+      .getByText('the agent sessions of Factory and Everruns in one graph')
+      .first()
+      .waitFor({ timeout: 10_000 });
   });
 
   it.skipIf(!hasChromium)(
@@ -125,3 +172,17 @@ describe('GraphiQL', () => {
     90_000,
   );
 });
+
+/** A GET whose body comes as sent (fetch would decode it), with its headers. */
+function raw(url: string, headers: Record<string, string>): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+}

@@ -113,8 +113,25 @@ describe('createEverrunsSession', () => {
     expect(result.fieldErrors[0]?.message).toBe('must be `agent_` followed by 32 lowercase hex digits');
   });
 
-  it("maps Everruns' 400 (unknown agent) to an UpstreamError", async () => {
-    const response = await h.query(CREATE_EVERRUNS, { input: { agentId: `agent_${'0'.repeat(32)}` } });
+  it('maps Everruns\' 400 "Invalid agent ID" (an agent it does not know) to a ValidationError naming agentId', async () => {
+    const sessions = acme().everrunsSessions.length;
+    const response = await h.query(CREATE_EVERRUNS, { input: { agentId: `agent_${'0'.repeat(32)}`, title: 'x' } });
+    expect(dataOf<Result>(response, 'createEverrunsSession')).toEqual({
+      __typename: 'ValidationError',
+      message: expect.stringContaining('input.agentId'),
+      fieldErrors: [{ path: ['input', 'agentId'], message: 'Everruns has no agent with this id (for this key)' }],
+    });
+    expect(h.emulator.switchboard.count('POST /v1/sessions')).toBe(1);
+    expect(acme().everrunsSessions).toHaveLength(sessions);
+  });
+
+  it.each([
+    ['another 400 message', '{"error":"Invalid model ID"}'],
+    ['a 400 without a body', null],
+    ['a 400 in plain text', 'Failed to parse the request body as JSON'],
+  ])('keeps %s an UpstreamError BAD_USER_INPUT', async (_name, body) => {
+    h.emulator.switchboard.inject({ route: 'POST /v1/sessions', status: 400, body });
+    const response = await h.query(CREATE_EVERRUNS, { input: { agentId: acme().agentIds[0] } });
     expect(dataOf<Result>(response, 'createEverrunsSession')).toMatchObject({
       __typename: 'UpstreamError',
       source: 'EVERRUNS',
@@ -417,8 +434,19 @@ describe('createFactorySession', () => {
     expect(h.emulator.switchboard.count('POST /api/v0/sessions')).toBe(1);
   });
 
-  it('an unknown computer is an UpstreamError BAD_USER_INPUT (Factory 400)', async () => {
+  it("maps Factory's 400 for an unknown computer to a ValidationError naming computerId", async () => {
     const response = await h.query(CREATE_FACTORY, { input: { computerId: 'cmp_unknown' } });
+    expect(dataOf<Result>(response, 'createFactorySession')).toEqual({
+      __typename: 'ValidationError',
+      message: expect.stringContaining('input.computerId'),
+      fieldErrors: [{ path: ['input', 'computerId'], message: 'Factory has no computer with this id (for this key)' }],
+    });
+    expect(h.emulator.switchboard.count('POST /api/v0/sessions')).toBe(1);
+  });
+
+  it('keeps another Factory 400 an UpstreamError BAD_USER_INPUT', async () => {
+    h.emulator.switchboard.inject({ route: 'POST /api/v0/sessions', status: 400 });
+    const response = await h.query(CREATE_FACTORY, { input: { computerId: acme().computerIds[0] } });
     expect(dataOf<Result>(response, 'createFactorySession')).toMatchObject({
       __typename: 'UpstreamError',
       code: 'BAD_USER_INPUT',

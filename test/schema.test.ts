@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { lexicographicSortSchema, printSchema } from 'graphql';
+import { graphql, lexicographicSortSchema, printSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { schema, subgraphSchema } from '../src/schema/index.js';
 
 describe('schema', () => {
@@ -31,6 +32,26 @@ describe('schema', () => {
     expect(resolved('FactorySession', [...shared, 'computerId', 'messageCount'])).toEqual([]);
     expect(resolved('EverrunsSession', [...shared, 'agentId', 'modelId'])).toEqual([]);
     expect(resolved('TokenUsage', ['inputTokens', 'outputTokens'])).toEqual([]);
+  });
+
+  it('describes itself (GraphiQL’s Docs open on it) and deprecates EverrunsSession.usage for tokenUsage', async () => {
+    const result = await graphql({
+      schema,
+      source: `{
+        __schema { description }
+        __type(name: "EverrunsSession") { fields(includeDeprecated: true) { name deprecationReason } }
+      }`,
+    });
+    expect(result.errors).toBeUndefined();
+    const data = z
+      .object({
+        __schema: z.object({ description: z.string() }),
+        __type: z.object({ fields: z.array(z.object({ name: z.string(), deprecationReason: z.string().nullable() })) }),
+      })
+      .parse(result.data);
+    expect(data.__schema.description).toMatch(/^sessiongraph: the agent sessions of .+ Start with `sessions`/);
+    const deprecated = data.__type.fields.filter((field) => field.deprecationReason !== null);
+    expect(deprecated).toEqual([{ name: 'usage', deprecationReason: expect.stringContaining('`tokenUsage`') }]);
   });
 
   it('describes every type, field and argument', () => {

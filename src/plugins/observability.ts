@@ -24,19 +24,56 @@ class RequestRecord {
 }
 
 const MAX_OPERATION_LABELS = 50;
+const MAX_CODE_LABELS = 50;
 const RECORD = Symbol('sessiongraph.requestRecord');
+
+/** The error codes of an execution result (or of each of a batch's), appended to `codes`. */
+function addCodes(result: unknown, codes: string[]): void {
+  if (Array.isArray(result)) {
+    for (const item of result) addCodes(item, codes);
+    return;
+  }
+  if (typeof result !== 'object' || result === null || !('errors' in result) || !Array.isArray(result.errors)) return;
+  for (const error of result.errors) codes.push(errorCode(error));
+}
+
+/** A property of a parsed JSON value, or undefined when the value is not an object. */
+const property = (value: unknown, name: string): unknown =>
+  typeof value === 'object' && value !== null ? Reflect.get(value, name) : undefined;
+
+/** The codes of a JSON error body (`{"errors":[{"extensions":{"code"}}]}`); none for any other body. */
+function bodyCodes(text: string): string[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const errors = property(body, 'errors');
+  return (Array.isArray(errors) ? errors : [])
+    .map((error) => property(property(error, 'extensions'), 'code'))
+    .filter((code) => typeof code === 'string');
+}
 
 /**
  * Logs (one JSON line per GraphQL request), Prometheus metrics and health endpoints.
  * Nothing here sees a key or a body: the log line has the operation name, status, duration,
- * upstream call and retry counts, and error codes.
+ * upstream call and retry counts, and error codes (refusals before execution included).
+ * Requests to other paths than `endpoint` (GraphiQL's assets, a favicon) are not GraphQL
+ * requests: neither logged nor counted.
  */
-export function createObservability(health: () => Record<SourceName, SourceHealth>) {
+export function createObservability(health: () => Record<SourceName, SourceHealth>, endpoint: string) {
   const registry = new Registry();
   const requests = new Counter({
     name: 'sessiongraph_requests_total',
     help: 'GraphQL requests by operation name and HTTP status.',
     labelNames: ['operation', 'status'],
+    registers: [registry],
+  });
+  const requestErrors = new Counter({
+    name: 'sessiongraph_request_errors_total',
+    help: 'GraphQL requests answered with an error, by its code (a request counts once for each code it carries).',
+    labelNames: ['code'],
     registers: [registry],
   });
   const duration = new Histogram({
@@ -94,6 +131,15 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     return name;
   };
 
+  const seenCodes = new Set<string>();
+  // Codes are ours and the libraries' fixed words; the cap is a safety net for the label all the same.
+  const codeLabel = (code: string): string => {
+    if (seenCodes.has(code)) return code;
+    if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(code) || seenCodes.size >= MAX_CODE_LABELS) return 'OTHER';
+    seenCodes.add(code);
+    return code;
+  };
+
   // The record rides on Yoga's per-request server context (operations of a batch see it through
   // their context's prototype). A WeakMap keyed by the request was slower: V8's scavenger kept
   // every entry's value (the request's whole context and data) alive until the next full GC.
@@ -116,6 +162,7 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
   const finish = (record: RequestRecord, status: number) => {
     const seconds = (performance.now() - record.started) / 1000;
     requests.inc({ operation: record.operation, status: String(status) });
+    for (const code of new Set(record.codes)) requestErrors.inc({ code: codeLabel(code) });
     duration.observe({ operation: record.operation }, seconds);
     log('info', 'request', {
       operation: record.operation,
@@ -143,7 +190,8 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
           return metricsText(registry).then((text) =>
             endResponse(new Response(text, { status: 200, headers: { 'content-type': registry.contentType } })),
           );
-        default:
+        case endpoint:
+        case `${endpoint}/`:
           Object.defineProperty(serverContext, RECORD, { value: new RequestRecord() });
       }
     },
@@ -152,20 +200,27 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
       if (!record) return;
       record.operation = operationLabel(getOperationAST(args.document, args.operationName)?.name?.value);
       record.context = args.contextValue;
+    },
+  };
+
+  /**
+   * The request's outcome: its errors' codes and the log line. After the guards and the partial
+   * errors in the plugin list, so that it sees the errors they add and the bodies they code.
+   */
+  const outcome: Plugin<GraphQLContext> = {
+    onExecute({ args }) {
+      const record = recordOf(args.contextValue);
+      if (!record) return;
       return {
         onExecuteDone({ result }) {
-          if (!(Symbol.asyncIterator in result)) {
-            for (const error of result.errors ?? []) record.codes.push(errorCode(error));
-            return;
-          }
+          // A single result's codes are read in onResultProcess, with those of refused requests.
+          if (!(Symbol.asyncIterator in result)) return;
           record.streaming = true;
           return {
             onNext({ result: payload }) {
-              for (const error of payload.errors ?? []) record.codes.push(errorCode(error));
+              addCodes(payload, record.codes);
               const increments = 'incremental' in payload ? (payload.incremental ?? []) : [];
-              for (const increment of increments) {
-                for (const error of increment.errors ?? []) record.codes.push(errorCode(error));
-              }
+              for (const increment of increments) addCodes(increment, record.codes);
             },
             onEnd() {
               record.streaming = false;
@@ -175,13 +230,29 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
         },
       };
     },
+    // Every result but a stream's: executed, refused by validation or a limit, or failed before (CSRF, documents).
+    onResultProcess({ result, serverContext }) {
+      const record = recordOf(serverContext);
+      if (record && !(Symbol.asyncIterator in result)) addCodes(result, record.codes);
+    },
     onResponse({ response, serverContext }) {
       const record = recordOf(serverContext);
       if (!record) return;
+      // A refusal answered before any result (413, 406, 415): the codes are in the body the guards wrote.
+      if (record.codes.length === 0 && response.status >= 400) {
+        return response
+          .clone()
+          .text()
+          .then((text) => {
+            record.codes.push(...bodyCodes(text));
+            finish(record, response.status);
+          });
+      }
       // An incremental response is logged when its last payload is sent (or the client leaves);
       // one refused without a body (406) never streams.
       if (record.streaming && response.body !== null) record.status = response.status;
       else finish(record, response.status);
+      return undefined;
     },
   };
 
@@ -244,5 +315,5 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     },
   };
 
-  return { registry, plugin, hooks, ready, live, persistedDocument };
+  return { registry, plugin, outcome, hooks, ready, live, persistedDocument };
 }

@@ -8,12 +8,15 @@ import { armorLimits, useQueryLimits } from './query-limits.js';
 /** Header any non-browser client may send to pass CSRF prevention on GET requests. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
-/** Codes and advice for the statuses Yoga answers with an empty or uncoded body. */
+/** CSRF prevention's refusal: its code and advice. */
+const CSRF_REFUSAL = {
+  code: 'CSRF_HEADER_REQUIRED',
+  message: `Refused as a possible cross-site request: send Content-Type: application/json, or add a "${CSRF_HEADER}" header (any value) to GET requests.`,
+};
+
+/** Codes and advice for the statuses Yoga answers with an empty body, and CSRF's 403. */
 const STATUS_ERRORS: Readonly<Record<number, { readonly code: string; readonly message: string }>> = {
-  403: {
-    code: 'CSRF_HEADER_REQUIRED',
-    message: `Refused as a possible cross-site request: send Content-Type: application/json, or add a "${CSRF_HEADER}" header (any value) to GET requests.`,
-  },
+  403: CSRF_REFUSAL,
   406: {
     code: 'NOT_ACCEPTABLE',
     message:
@@ -84,7 +87,7 @@ function countedBody(
   return new fetchAPI.Request(request.url, init);
 }
 
-/** Gives Yoga's bare 406 and 415 and its CSRF 403 a coded JSON body with advice. */
+/** Gives Yoga's bare 406 and 415 a coded JSON body with advice, and its CSRF 403 one whatever the Accept. */
 function useCodedStatuses(): Plugin {
   return {
     // Not `async`: most responses need nothing, and Yoga then waits on no promise.
@@ -104,6 +107,25 @@ function useCodedStatuses(): Plugin {
             }),
           );
         });
+    },
+  };
+}
+
+/**
+ * Yoga's CSRF prevention, refusing with a coded error and advice rather than its uncoded one, so
+ * that the refusal's code is in the result as well as in the body.
+ */
+function useCodedCsrfPrevention(requestHeaders: string[]): Plugin {
+  const { onRequestParse } = useCSRFPrevention({ requestHeaders });
+  return {
+    onRequestParse(payload) {
+      try {
+        return onRequestParse?.(payload);
+      } catch {
+        throw new GraphQLError(CSRF_REFUSAL.message, {
+          extensions: { code: CSRF_REFUSAL.code, http: { status: 403 } },
+        });
+      }
     },
   };
 }
@@ -131,9 +153,7 @@ export function requestGuards(config: GatewayConfig): Plugin[] {
     });
   }
   if (config.csrfPrevention) {
-    plugins.push(
-      useCSRFPrevention({ requestHeaders: [CSRF_HEADER, ...allSources().map((source) => source.keyHeader)] }),
-    );
+    plugins.push(useCodedCsrfPrevention([CSRF_HEADER, ...allSources().map((source) => source.keyHeader)]));
   }
   return plugins;
 }

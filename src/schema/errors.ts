@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
 import type { z } from 'zod';
 import type { GraphQLContext } from '../context.js';
-import { RequestAbortedError, type SourceId, UpstreamError } from '../sources/errors.js';
+import { RequestAbortedError, type SourceId, UpstreamError, UpstreamFieldError } from '../sources/errors.js';
 import { builder } from './builder.js';
 import { sourceNames } from './source-docs.js';
 
@@ -133,6 +133,18 @@ export function validateInput<S extends z.ZodType>(schema: S, input: unknown): z
   );
 }
 
+/**
+ * Rethrows an upstream's refusal of one body field (its name in `fields`) as the ValidationError
+ * that names the input field: the client learns which field, as for its own checks.
+ */
+export function rejectedFieldAs(fields: Readonly<Record<string, FieldError>>) {
+  return (error: unknown): never => {
+    const named = error instanceof UpstreamFieldError ? fields[error.field] : undefined;
+    if (named) throw new InputValidationError([named]);
+    throw error;
+  };
+}
+
 /** Rethrows an upstream 404 on a write as the typed NotFoundError. */
 export function notFoundAs(globalId: string) {
   return (error: unknown): never => {
@@ -160,7 +172,8 @@ const FieldErrorType = builder.objectRef<FieldError>('FieldError').implement({
 
 builder.objectType(InputValidationError, {
   name: 'ValidationError',
-  description: 'The input was invalid; nothing was sent upstream. `fieldErrors` names each bad field.',
+  description:
+    'The input was invalid; `fieldErrors` names each bad field. Nothing was sent upstream, or (an id the upstream does not know, such as an unknown `agentId` or `computerId`) the upstream refused it and nothing changed.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof InputValidationError,
   fields: (t) => ({

@@ -6,7 +6,7 @@ import { type EverrunsPosition, readEverrunsBackward, readEverrunsForward } from
 import type { EverrunsCapabilityPayload } from '../sources/everruns/payload.js';
 import type { EverrunsSessionRecord } from '../sources/everruns/to-session.js';
 import { builder } from './builder.js';
-import { badInput, mutationErrors, notFoundAs, validateInput } from './errors.js';
+import { badInput, mutationErrors, notFoundAs, rejectedFieldAs, validateInput } from './errors.js';
 import { decodeGlobalId, loadByGlobalId, sessionEntityKey } from './node.js';
 import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
@@ -56,6 +56,7 @@ builder.node(EverrunsSession, {
       type: TokenUsage,
       nullable: true,
       description: 'Cumulative token usage (the same counts as `tokenUsage`).',
+      deprecationReason: 'Use `tokenUsage`: the same counts, on every session type.',
       resolve: (s) => s.tokenUsage,
     }),
   }),
@@ -349,13 +350,19 @@ builder.mutationFields((t) => ({
       const input = validateInput(createEverrunsInput, args.input);
       const everruns = everrunsOf(context);
       const { client, call } = useEverruns(everruns.access);
-      const session = await client.createSession(call, {
-        agent_id: input.agentId,
-        ...(input.title != null ? { title: input.title } : {}),
-        ...(input.tags != null ? { tags: input.tags } : {}),
-        ...(input.modelId != null ? { model_id: input.modelId } : {}),
-        ...(input.capabilities != null ? { capabilities: input.capabilities } : {}),
-      });
+      const session = await client
+        .createSession(call, {
+          agent_id: input.agentId,
+          ...(input.title != null ? { title: input.title } : {}),
+          ...(input.tags != null ? { tags: input.tags } : {}),
+          ...(input.modelId != null ? { model_id: input.modelId } : {}),
+          ...(input.capabilities != null ? { capabilities: input.capabilities } : {}),
+        })
+        .catch(
+          rejectedFieldAs({
+            agent_id: { path: ['input', 'agentId'], message: 'Everruns has no agent with this id (for this key)' },
+          }),
+        );
       everruns.sessions.prime(session);
       return { session };
     },

@@ -9,7 +9,7 @@ import type {
 } from '../sources/factory/payload.js';
 import type { FactorySessionRecord } from '../sources/factory/to-session.js';
 import { builder } from './builder.js';
-import { badInput, mutationErrors, notFoundAs, validateInput } from './errors.js';
+import { badInput, mutationErrors, notFoundAs, rejectedFieldAs, validateInput } from './errors.js';
 import { decodeGlobalId, loadByGlobalId, sessionEntityKey } from './node.js';
 import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
@@ -479,11 +479,20 @@ builder.mutationField('createFactorySession', (t) =>
       const factory = sourceOf(context, factorySource.name);
       const { client, call } = useFactory(factory.access);
       const sessionSettings = factorySettingsBody(input.settings);
-      const session = await client.createSession(call, {
-        computerId: input.computerId,
-        ...(input.cwd != null ? { cwd: input.cwd } : {}),
-        ...(sessionSettings ? { sessionSettings } : {}),
-      });
+      const session = await client
+        .createSession(call, {
+          computerId: input.computerId,
+          ...(input.cwd != null ? { cwd: input.cwd } : {}),
+          ...(sessionSettings ? { sessionSettings } : {}),
+        })
+        .catch(
+          rejectedFieldAs({
+            computerId: {
+              path: ['input', 'computerId'],
+              message: 'Factory has no computer with this id (for this key)',
+            },
+          }),
+        );
       factory.sessions.prime(session);
       return { session };
     },

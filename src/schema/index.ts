@@ -4,11 +4,12 @@ import {
   GraphQLDirective,
   GraphQLInt,
   GraphQLNonNull,
-  type GraphQLSchema,
+  GraphQLSchema,
   GraphQLString,
   specifiedDirectives,
 } from 'graphql';
 import { builder } from './builder.js';
+import { sourceLabels } from './source-docs.js';
 import './root.js';
 import './scalars.js';
 import './errors.js';
@@ -54,10 +55,29 @@ const streamDirective = new GraphQLDirective({
  * would add them at runtime) so that schema.graphql has them: clients' compilers validate
  * deferred operations against it, and Relay's requires them there.
  */
-export const schema = builder.toSchema({
-  sortSchema: false,
-  directives: [...specifiedDirectives, deferDirective, streamDirective],
-});
+export const schema = described(
+  builder.toSchema({
+    sortSchema: false,
+    directives: [...specifiedDirectives, deferDirective, streamDirective],
+  }),
+);
+
+/**
+ * The schema with a description of its own (GraphiQL's Docs open on it): Pothos's `toSchema`
+ * takes none, so the built schema is copied with one.
+ */
+function described(built: GraphQLSchema): GraphQLSchema {
+  return new GraphQLSchema({
+    ...built.toConfig(),
+    description: [
+      `sessiongraph: the agent sessions of ${sourceLabels(' and ')} in one graph.`,
+      'Start with `sessions`, every source’s sessions in one feed, newest first (filter it, page it with `first`/`after`).',
+      '`node(id:)` reads one session or message by the `id` any query returns; `sessionEvents` follows a session live;',
+      'the mutations create sessions, send messages and interrupt turns.',
+      'Errors carry `extensions.code`; a mutation answers its payload or a typed error (`... on Error { message }`).',
+    ].join(' '),
+  });
+}
 
 let subgraph: GraphQLSchema | undefined;
 

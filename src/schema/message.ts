@@ -32,6 +32,7 @@ import { badInput, mutationErrors, notFoundAs, reportInvalidItems, validateInput
 import { decodeGlobalId, registerNodeType, registerSessionLookahead } from './node.js';
 import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session } from './session.js';
+import { withArticle } from './source-docs.js';
 
 /** A role's description, with the upstream words that mean it, from each source's role table. */
 function roleDescription(role: MessageRoleName, text: string): string {
@@ -439,7 +440,7 @@ const conversationSessionId = z.string().transform((text, ctx): ConversationSess
   if (!decoded || !source || !conversation || !source.acceptsId(decoded.id)) {
     ctx.addIssue({
       code: 'custom',
-      message: `must be the \`id\` of a ${conversationTypes()} (a global id, as queries return it)`,
+      message: `must be the \`id\` of ${withArticle(conversationTypes())} (a global id, as queries return it)`,
     });
     return z.NEVER;
   }

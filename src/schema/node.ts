@@ -5,6 +5,7 @@ import { allSources, type SourceModule } from '../sources/registry.js';
 import type { SessionRecord } from '../sources/session.js';
 import { builder } from './builder.js';
 import { badInput } from './errors.js';
+import { withArticle } from './source-docs.js';
 
 /** A node type that is not a session (a Message): how its global ids are checked and loaded. */
 export interface NodeType {
@@ -71,13 +72,13 @@ export function parseGlobalId(text: string, argument: string): { typename: strin
   if (!decoded || !source) {
     const types = [...allSources().map((known) => known.typename), ...nodeTypes.keys()];
     throw badInput(
-      `"${argument}" is not a global id of this API: use the \`id\` of a ${types.join(' or ')}.`,
+      `"${argument}" is not a global id of this API: use the \`id\` of ${withArticle(types.join(' or '))}.`,
       argument,
     );
   }
   if (!source.acceptsId(id)) {
     throw badInput(
-      `"${argument}" names a ${typename} whose upstream id is malformed (expected ${source.idShape}).`,
+      `"${argument}" names ${withArticle(typename)} whose upstream id is malformed (expected ${source.idShape}).`,
       argument,
     );
   }
@@ -103,7 +104,10 @@ function nodeLoad(
   if (decoded && other) {
     const problem = other.check(decoded.id);
     if (problem)
-      throw badInput(`"${argument}" names a ${other.typename} whose id is malformed (${problem}).`, argument);
+      throw badInput(
+        `"${argument}" names ${withArticle(other.typename)} whose id is malformed (${problem}).`,
+        argument,
+      );
     return (context) => other.load(context, decoded.id);
   }
   const { id, source } = parseGlobalId(text, argument);

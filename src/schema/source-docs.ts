@@ -67,3 +67,8 @@ export function sourceNames(): string {
     .map((source) => code(source.name))
     .join(' or ');
 }
+
+/** A noun (a type name, say) after its indefinite article: `a FactorySession`, `an EverrunsSession`. */
+export function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
+}

@@ -43,6 +43,26 @@ export class UpstreamError extends Error {
   retryable = false;
 }
 
+/** An upstream's refusal of one field of a request body, told apart by its status and error message. */
+export interface FieldRejection {
+  readonly status: number;
+  /** Matches the upstream's error message (the body's `error` or `detail`, or its plain text). */
+  readonly message: RegExp;
+  /** The request body's field it names, e.g. `agent_id`. */
+  readonly field: string;
+}
+
+/** The upstream refused one field of a request (an agent it does not know, say): `field` names it. */
+export class UpstreamFieldError extends UpstreamError {
+  constructor(
+    source: SourceId,
+    status: number,
+    readonly field: string,
+  ) {
+    super(source.name, 'BAD_USER_INPUT', `${source.label} rejected the request's ${field} (HTTP ${status}).`, status);
+  }
+}
+
 /** Thrown when the GraphQL client went away: not an upstream fault, nothing to report. */
 export class RequestAbortedError extends Error {
   override readonly name = 'RequestAbortedError';

@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
-import { errorForStatus, RequestAbortedError, type SourceId, type SourceName, UpstreamError } from './errors.js';
+import {
+  errorForStatus,
+  type FieldRejection,
+  RequestAbortedError,
+  type SourceId,
+  type SourceName,
+  UpstreamError,
+  UpstreamFieldError,
+} from './errors.js';
 import { type BreakerPolicy, type BreakerState, backoffMs, CircuitBreaker, RetryBudget } from './resilience.js';
 
 /** What the GraphQL request behind a call shares with all its upstream calls. */
@@ -45,6 +53,8 @@ export interface HttpRequest {
   readonly body?: unknown;
   /** The route name reported to observers, e.g. `GET /v1/sessions/:id`. */
   readonly route: string;
+  /** Refusals of one body field this call expects: their error body is read to tell them apart. */
+  readonly fieldRejections?: readonly FieldRejection[];
 }
 
 export interface HttpAnswer {
@@ -474,7 +484,13 @@ export class UpstreamHttp {
       });
       status = response.statusCode;
       if (response.statusCode < 200 || response.statusCode >= 300) {
-        await response.body.dump();
+        const rules = request.fieldRejections?.filter((rule) => rule.status === response.statusCode) ?? [];
+        if (rules.length > 0) {
+          const field = rejectedField(rules, await response.body.text());
+          if (field !== null) throw new UpstreamFieldError(this.source, response.statusCode, field);
+        } else {
+          await response.body.dump();
+        }
         throw errorForStatus(this.source, response.statusCode, retryAfterMs(response.headers['retry-after']));
       }
       const text = await response.body.text();
@@ -610,6 +626,22 @@ export function queryString(query: HttpRequest['query']): string {
     text += `${text.length === 0 ? '?' : '&'}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
   }
   return text;
+}
+
+/** The body field an error answer names, by the first rule its message matches; null for none. */
+function rejectedField(rules: readonly FieldRejection[], text: string): string | null {
+  // Error bodies are short: a long one is no refusal we know.
+  if (text.length > 4096) return null;
+  let message: unknown = text;
+  try {
+    const body: unknown = JSON.parse(text);
+    message =
+      typeof body === 'object' && body !== null ? (Reflect.get(body, 'error') ?? Reflect.get(body, 'detail')) : body;
+  } catch {
+    // Plain text: the message as it is.
+  }
+  if (typeof message !== 'string') return null;
+  return rules.find((rule) => rule.message.test(message))?.field ?? null;
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */

@@ -1,5 +1,5 @@
 import type { MessageList, MessageRecord } from '../conversation.js';
-import { type SourceId, UpstreamError } from '../errors.js';
+import { type FieldRejection, type SourceId, UpstreamError } from '../errors.js';
 import { type CallContext, Decoder, RAW_ANSWER, type UpstreamHttp } from '../http.js';
 import { parseAnswer, parseItems } from '../parse.js';
 import {
@@ -55,6 +55,9 @@ export const EVERRUNS: SourceId = { name: 'EVERRUNS', label: 'Everruns' };
 
 /** Everruns session ids: `session_` + 32 lowercase hex digits (a UUIDv7). */
 export const EVERRUNS_SESSION_ID = /^session_[0-9a-f]{32}$/;
+
+/** Everruns' answer to a create naming an agent it does not know (shared/upstream/README.md). */
+const UNKNOWN_AGENT: FieldRejection = { status: 400, message: /^invalid agent id\b/i, field: 'agent_id' };
 
 /** Typed access to the Everruns API v1 session endpoints. */
 export interface EverrunsClient {
@@ -112,7 +115,11 @@ export function createEverrunsClient(http: UpstreamHttp): EverrunsClient {
     },
 
     createSession(call, body) {
-      return http.send(call, { method: 'POST', route: 'POST /v1/sessions', path: '/v1/sessions', body }, session);
+      return http.send(
+        call,
+        { method: 'POST', route: 'POST /v1/sessions', path: '/v1/sessions', body, fieldRejections: [UNKNOWN_AGENT] },
+        session,
+      );
     },
 
     updateSession(call, sessionId, body) {

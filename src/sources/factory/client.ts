@@ -1,6 +1,6 @@
 import { clientsOf } from '../access.js';
 import type { MessagePage, MessagePageParams, MessageRecord } from '../conversation.js';
-import { type SourceId, UpstreamError } from '../errors.js';
+import { type FieldRejection, type SourceId, UpstreamError } from '../errors.js';
 import { type CallContext, Decoder, RAW_ANSWER, type UpstreamHttp } from '../http.js';
 import { parseAnswer, parseItems } from '../parse.js';
 import {
@@ -49,6 +49,13 @@ export interface FactorySent {
   /** The agent's status after submission (`idle`, `pending`, `running`), when sent. */
   readonly status: string | null;
 }
+
+/** Factory's answer to a create naming a computer it does not know (as the emulator answers it: undocumented). */
+const UNKNOWN_COMPUTER: FieldRejection = {
+  status: 400,
+  message: /^(unknown|invalid) computer\b/i,
+  field: 'computerId',
+};
 
 /** Typed access to the Factory Public API v0 session endpoints. */
 export interface FactoryClient {
@@ -120,7 +127,13 @@ export function createFactoryClient(http: UpstreamHttp): FactoryClient {
     createSession(call, body) {
       return http.send(
         call,
-        { method: 'POST', route: 'POST /api/v0/sessions', path: '/api/v0/sessions', body },
+        {
+          method: 'POST',
+          route: 'POST /api/v0/sessions',
+          path: '/api/v0/sessions',
+          body,
+          fieldRejections: [UNKNOWN_COMPUTER],
+        },
         session,
       );
     },
