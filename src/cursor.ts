@@ -85,12 +85,21 @@ class Writer {
     this.offset += 1;
   }
 
-  /** Text as bytes (`encoding` says how it spells them), its byte count first when `counted`. */
-  text(value: string, encoding: 'utf8' | 'hex' | 'base64url', counted: boolean): void {
+  /** Text as bytes (`encoding` says how it spells them), its byte count first. */
+  text(value: string, encoding: 'utf8' | 'base64url'): void {
     const length = Buffer.byteLength(value, encoding);
-    if (counted) this.varint(length);
+    this.varint(length);
     this.room(length);
     this.offset += this.buffer.write(value, this.offset, length, encoding);
+  }
+
+  /** `text[from, to)`, lowercase hex, as its bytes: a loop here costs less than a native call per id. */
+  hex(text: string, from: number, to: number): void {
+    this.room((to - from) >> 1);
+    for (let index = from; index < to; index += 2) {
+      this.buffer[this.offset] = (nibble(text.charCodeAt(index)) << 4) | nibble(text.charCodeAt(index + 1));
+      this.offset += 1;
+    }
   }
 
   value(value: CursorValue, depth: number): void {
@@ -140,7 +149,7 @@ class Writer {
   private string(value: string, unpackJson: boolean): void {
     if (value.length === 36 && UUID_SHAPE.test(value)) {
       this.byte(UUID);
-      this.text(value.replaceAll('-', ''), 'hex', false);
+      for (const [from, to] of UUID_GROUPS) this.hex(value, from, to);
       return;
     }
     if (unpackJson && lastJson?.text === value) {
@@ -169,14 +178,15 @@ class Writer {
       lastJson = { text: value, packed: Buffer.from(this.buffer.subarray(start, this.offset)) };
     } else if (hex >= 16 && (!canonical || hex / 2 + (value.length - hex) < (value.length * 3) / 4)) {
       this.byte(HEX_TAIL);
-      this.text(value.slice(0, value.length - hex), 'utf8', true);
-      this.text(value.slice(value.length - hex), 'hex', true);
+      this.text(value.slice(0, value.length - hex), 'utf8');
+      this.varint(hex / 2);
+      this.hex(value, value.length - hex, value.length);
     } else if (canonical) {
       this.byte(BASE64URL);
-      this.text(value, 'base64url', true);
+      this.text(value, 'base64url');
     } else {
       this.byte(UTF8);
-      this.text(value, 'utf8', true);
+      this.text(value, 'utf8');
     }
   }
 
@@ -200,6 +210,19 @@ class Writer {
     if (typeof item === 'string') this.string(item, false);
     else this.value(item, 0);
   }
+}
+
+const UUID_GROUPS = [
+  [0, 8],
+  [9, 13],
+  [14, 18],
+  [19, 23],
+  [24, 36],
+] as const;
+
+/** The value of a lowercase hex digit's character code. */
+function nibble(code: number): number {
+  return code <= 0x39 ? code - 0x30 : code - 0x57;
 }
 
 /** How many trailing characters are lowercase hex, rounded down to whole bytes. */

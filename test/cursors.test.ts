@@ -438,6 +438,22 @@ describe('cursor packing', () => {
     expect(unpackValues(packValues([value, value]))).toEqual([value, value]);
   });
 
+  it('round-trips random strings of the characters it treats specially', () => {
+    const alphabet = '0123456789abcdefABCDEF-_[]{}",:eyJW=~ü';
+    let seed = 7;
+    const random = (below: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * below);
+    };
+    for (let round = 0; round < 3000; round += 1) {
+      const text = Array.from({ length: random(60) }, () => alphabet.charAt(random(alphabet.length))).join('');
+      const hexTail = 'fedcba9876543210'.repeat(3).slice(random(32));
+      for (const value of [text, Buffer.from(text).toString('base64url'), `${text}${hexTail}`]) {
+        expect(unpackValues(packValues([value]))).toEqual([value]);
+      }
+    }
+  });
+
   it('stores ids and upstream cursors as what they hold', () => {
     expect(packValues(['fe6f40c2-acee-4083-afed-e0557d11c6bc']).length).toBe(17);
     expect(packValues(['session_01a1f8f6f63b7ac39ca4f3eaef91397b']).length).toBe(27);
