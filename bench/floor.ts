@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { Pool } from 'undici';
+import { CursorCodec, DEFAULT_CURSOR_SECRET, scopeDigest } from '../src/cursor.js';
 
 /**
  * The floor: what one Node process must do at the least for the benchmark's POSTs, with no
@@ -110,10 +111,11 @@ function textOf(content: Json[]): string {
 const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1] ?? '';
 const messageId = (source: string, sessionId: string, id: unknown) =>
   Buffer.from(`Message:${source}:${sessionId}:${id}`).toString('base64');
-/** What the gateway's `endCursor` holds (src/schema/message.ts): session, position and message. */
+/** What the gateway's `endCursor` holds (src/schema/message.ts): session, position and message, signed. */
+const cursors = new CursorCodec(DEFAULT_CURSOR_SECRET);
 const endCursor = (kind: string, sessionId: string, last: Json | undefined, cursor: unknown, offset: number, micros: number) =>
   last
-    ? Buffer.from(JSON.stringify({ v: 1, k: 'msg', s: kind, x: sessionId, r: null, c: cursor, n: offset, t: micros, i: last.id })).toString('base64url')
+    ? cursors.encode('messages', [scopeDigest([kind, sessionId]), null, typeof cursor === 'string' ? cursor : null, offset, micros, String(last.id)])
     : null;
 
 async function factoryDetail(globalId: string) {

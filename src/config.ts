@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_CURSOR_SECRET } from './cursor.js';
 import type { SourceName } from './sources/errors.js';
 import { allSources } from './sources/registry.js';
 
@@ -71,6 +72,8 @@ export interface GatewayConfig {
   readonly persistedDocuments: PersistedDocumentsConfig;
   /** OpenTelemetry traces over OTLP/HTTP; null (the default) traces nothing and costs nothing. */
   readonly tracing: TracingConfig | null;
+  /** The HMAC key of page and event cursors: the same on every replica, or they refuse each other's cursors. */
+  readonly cursorSecret: string;
 }
 
 /** Trusted documents: the manifest file and which documents run. */
@@ -207,6 +210,7 @@ const environment = z.object({
   NODE_ENV: z.string().default('development'),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('sessiongraph'),
+  CURSOR_SECRET: z.string().min(16, { error: 'expected at least 16 characters' }).default(DEFAULT_CURSOR_SECRET),
 });
 
 export interface Config {
@@ -282,6 +286,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
         ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
         : null,
+      cursorSecret: e.CURSOR_SECRET,
     },
   };
 }

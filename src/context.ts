@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { GatewayConfig } from './config.js';
+import { CursorCodec } from './cursor.js';
 import type { LiveHub } from './live/hub.js';
 import { MessageLoader } from './loaders/message-loader.js';
 import { SessionLoader } from './loaders/session-loader.js';
@@ -34,6 +35,8 @@ export interface GraphQLContext {
   readonly live: LiveHub;
   /** The client connection the operation came on. */
   readonly transport: Transport;
+  /** Signs the cursors this request issues and checks the ones it is given. */
+  readonly cursors: CursorCodec;
   /**
    * Gives the context a fresh deadline, budget and loaders: a subscription resolves each event
    * as if it were a request of its own (loaders per event, not per stream).
@@ -116,6 +119,7 @@ export function createContext(
     partialErrors: [],
     live,
     transport,
+    cursors: new CursorCodec(config.cursorSecret),
     // `this`: Yoga copies these fields into the context it passes resolvers, so renew that one.
     renew(this: { budget: RequestBudget; sources: ReadonlyMap<SourceName, RequestSource> }) {
       Object.assign(this, scope());

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { DEFAULT_LIMITS, DEFAULT_LIVE, DEFAULT_RESILIENCE, type GatewayConfig } from '../src/config.js';
+import { DEFAULT_CURSOR_SECRET } from '../src/cursor.js';
 import { DEMO_KEYS, type Emulator, type EmulatorOptions, startEmulator } from '../src/emulator/index.js';
 import { closeWebSockets, type Listening, listen } from '../src/server.js';
 import { createGateway, type Gateway } from '../src/yoga.js';
@@ -55,6 +56,7 @@ export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig>
     live: DEFAULT_LIVE,
     persistedDocuments: { mode: 'off', path: null },
     tracing: null,
+    cursorSecret: DEFAULT_CURSOR_SECRET,
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { CursorCodec, DEFAULT_CURSOR_SECRET } from '../src/cursor.js';
 import type { Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
 import { dataOf, errorCodes, useHarness } from './harness.js';
@@ -53,8 +54,8 @@ async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
 
 /** The position inside an event cursor (tests may read it: positions must only grow). */
 function positionOf(cursor: unknown): string {
-  const json: unknown = JSON.parse(Buffer.from(String(cursor), 'base64url').toString('utf8'));
-  return typeof json === 'object' && json !== null && 'p' in json ? String(json.p) : '';
+  const values = new CursorCodec(DEFAULT_CURSOR_SECRET).decode('sessionEvents', String(cursor));
+  return Array.isArray(values) ? String(values[1]) : '';
 }
 
 const turnEnded = (payloads: Parameters<Parameters<Subscription['waitFor']>[0]>[0]) =>

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type GraphQLContext, sourceOf } from '../context.js';
+import { type CursorCodec, scopeDigest } from '../cursor.js';
 import { EVERRUNS_SESSION_ID } from '../sources/everruns/client.js';
 import { EVERRUNS_AGENT_ID, everrunsLister, everrunsSource, useEverruns } from '../sources/everruns/module.js';
 import { type EverrunsPosition, readEverrunsBackward, readEverrunsForward } from '../sources/everruns/pager.js';
@@ -8,7 +9,7 @@ import type { EverrunsSessionRecord } from '../sources/everruns/to-session.js';
 import { builder } from './builder.js';
 import { badInput, mutationErrors, notFoundAs, rejectedFieldAs, validateInput } from './errors.js';
 import { decodeGlobalId, loadByGlobalId, sessionEntityKey } from './node.js';
-import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
+import { CURSOR_ID, CURSOR_SCOPE, CURSOR_TIME, decodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
 import { sourceRequest } from './source-request.js';
 
@@ -99,36 +100,23 @@ export const EverrunsSessionConnection = builder.connectionObject<typeof Everrun
   { name: 'EverrunsSessionEdge', description: 'An Everruns session and its cursor.' },
 );
 
-/** everrunsSessions: the item's offset and key, the filter. */
-const everrunsCursor = z.object({
-  v: z.literal(1),
-  k: z.literal('e'),
-  o: z.number().int().min(0),
-  ...CURSOR_KEY,
-  a: z.string().nullable(),
-});
-type EverrunsCursor = z.output<typeof everrunsCursor>;
+/** everrunsSessions: the item's offset and key, the agentId's digest. */
+const everrunsCursor = z.tuple([z.number().int().min(0), CURSOR_TIME, CURSOR_ID, CURSOR_SCOPE]);
 
-function cursorOf(position: EverrunsPosition, agentId: string | null): string {
-  const cursor: EverrunsCursor = {
-    v: 1,
-    k: 'e',
-    o: position.offset,
-    t: position.key.micros,
-    i: position.key.id,
-    a: agentId,
-  };
-  return encodeCursor(cursor);
-}
-
-function positionOf(cursor: EverrunsCursor, agentId: string | null, argument: string): EverrunsPosition {
-  if (cursor.a !== agentId) {
+function positionOf(
+  codec: CursorCodec,
+  text: string,
+  scope: string | null,
+  argument: 'after' | 'before',
+): EverrunsPosition {
+  const [offset, micros, id, issuedFor] = decodeCursor(codec, 'everrunsSessions', everrunsCursor, text, argument);
+  if (issuedFor !== scope) {
     throw badInput(
       `This cursor was issued for a different agentId: page with the same agentId, or start without "${argument}".`,
       argument,
     );
   }
-  return { offset: cursor.o, key: { micros: cursor.t, id: cursor.i } };
+  return { offset, key: { micros, id } };
 }
 
 builder.queryField('everrunsSessions', (t) =>
@@ -156,21 +144,18 @@ builder.queryField('everrunsSessions', (t) =>
           args.first != null ? 'first' : 'after',
         );
       }
+      const scope = agentId === null ? null : scopeDigest([agentId]);
       const list = everrunsLister(sourceRequest(context, everrunsSource.name, info));
       const read = backward
         ? await readEverrunsBackward(
             list,
-            args.before
-              ? positionOf(decodeCursor(everrunsCursor, args.before, 'before', 'everrunsSessions'), agentId, 'before')
-              : null,
+            args.before ? positionOf(context.cursors, args.before, scope, 'before') : null,
             pageSize(args.last, 'last'),
             agentId,
           )
         : await readEverrunsForward(
             list,
-            args.after
-              ? positionOf(decodeCursor(everrunsCursor, args.after, 'after', 'everrunsSessions'), agentId, 'after')
-              : null,
+            args.after ? positionOf(context.cursors, args.after, scope, 'after') : null,
             pageSize(args.first, 'first'),
             agentId,
           );
@@ -179,7 +164,13 @@ builder.queryField('everrunsSessions', (t) =>
         ...lazyConnection(
           read.items,
           (item) => item.session,
-          (item) => cursorOf(item.position, agentId),
+          (item) =>
+            context.cursors.encode('everrunsSessions', [
+              item.position.offset,
+              item.position.key.micros,
+              item.position.key.id,
+              scope,
+            ]),
           read.hasMore,
           backward ? read.startOffset > 0 : args.after != null,
         ),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sourceOf } from '../context.js';
+import { type CursorCodec, scopeDigest } from '../cursor.js';
 import { factoryLister, factorySource, useFactory } from '../sources/factory/module.js';
 import { type FactoryPosition, readFactory } from '../sources/factory/pager.js';
 import type {
@@ -11,7 +12,7 @@ import type { FactorySessionRecord } from '../sources/factory/to-session.js';
 import { builder } from './builder.js';
 import { badInput, mutationErrors, notFoundAs, rejectedFieldAs, validateInput } from './errors.js';
 import { decodeGlobalId, loadByGlobalId, sessionEntityKey } from './node.js';
-import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
+import { CURSOR_ID, CURSOR_SCOPE, CURSOR_TIME, decodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
 import { sourceRequest } from './source-request.js';
 
@@ -174,28 +175,23 @@ export const FactorySessionConnection = builder.connectionObject(
   { name: 'FactorySessionEdge', description: 'A Factory session and its cursor.' },
 );
 
-/** factorySessions: the upstream cursor of the item's page, items consumed of it, the item's key, the filter. */
-const factoryCursor = z.object({
-  v: z.literal(1),
-  k: z.literal('f'),
-  c: z.string().max(4096).nullable(),
-  n: z.number().int().min(0).max(1000),
-  ...CURSOR_KEY,
-  q: z.string().nullable(),
-});
-type FactoryCursor = z.output<typeof factoryCursor>;
+/** factorySessions: the upstream cursor of the item's page, items consumed of it, the item's key, the computerId's digest. */
+const factoryCursor = z.tuple([
+  z.string().max(4096).nullable(),
+  z.number().int().min(0).max(1000),
+  CURSOR_TIME,
+  CURSOR_ID,
+  CURSOR_SCOPE,
+]);
 
-function cursorOf(position: FactoryPosition, computerId: string | null): string {
-  const cursor: FactoryCursor = {
-    v: 1,
-    k: 'f',
-    c: position.cursor,
-    n: position.consumed,
-    t: position.key.micros,
-    i: position.key.id,
-    q: computerId,
-  };
-  return encodeCursor(cursor);
+function cursorOf(codec: CursorCodec, position: FactoryPosition, scope: string | null): string {
+  return codec.encode('factorySessions', [
+    position.cursor,
+    position.consumed,
+    position.key.micros,
+    position.key.id,
+    scope,
+  ]);
 }
 
 builder.queryField('factorySessions', (t) =>
@@ -212,14 +208,17 @@ builder.queryField('factorySessions', (t) =>
     resolve: async (_root, args, context, info) => {
       const first = pageSize(args.first, 'first');
       const computerId = args.computerId ?? null;
-      const after = args.after ? decodeCursor(factoryCursor, args.after, 'after', 'factorySessions') : null;
-      if (after && after.q !== computerId) {
+      const scope = computerId === null ? null : scopeDigest([computerId]);
+      const after = args.after
+        ? decodeCursor(context.cursors, 'factorySessions', factoryCursor, args.after, 'after')
+        : null;
+      if (after && after[4] !== scope) {
         throw badInput(
           'This cursor was issued for a different computerId: page with the same computerId, or start without "after".',
           'after',
         );
       }
-      const start = after ? { cursor: after.c, consumed: after.n, key: { micros: after.t, id: after.i } } : null;
+      const start = after ? { cursor: after[0], consumed: after[1], key: { micros: after[2], id: after[3] } } : null;
       const read = await readFactory(
         factoryLister(sourceRequest(context, factorySource.name, info)),
         start,
@@ -229,7 +228,7 @@ builder.queryField('factorySessions', (t) =>
       return lazyConnection(
         read.items,
         (item) => item.session,
-        (item) => cursorOf(item.position, computerId),
+        (item) => cursorOf(context.cursors, item.position, scope),
         read.hasMore,
         after !== null,
       );

@@ -1,23 +1,26 @@
-import { createHash } from 'node:crypto';
+import { scopeDigest } from '../cursor.js';
 import { allSources, type SourceModule } from '../sources/registry.js';
 import type { SessionRecord } from '../sources/session.js';
 import type { FeedFilter } from '../sources/source-module.js';
 
 export type { FeedFilter };
 
-/** A short digest of the filter: a cursor only resumes the feed it came from. */
+/**
+ * A short digest of the filter and the registered sources: a cursor only resumes the feed it came
+ * from, and holds one position per registered source, in registry order.
+ */
 export function filterDigest(filter: FeedFilter): string {
   const fields = allSources().flatMap((source) =>
     source.feed.filterField ? [filter.fields.get(source.feed.filterField.name) ?? null] : [],
   );
-  const canonical = JSON.stringify([
+  return scopeDigest([
+    allSources().map((source) => source.name),
     [...filter.sources].sort(),
     filter.states ? [...filter.states].sort() : null,
     ...fields,
     filter.createdAfter,
     filter.createdBefore,
   ]);
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
 }
 
 /** Whether a source can hold sessions matching the filter: a field only another source has excludes it. */

@@ -8,6 +8,7 @@ import {
 } from 'graphql';
 import { z } from 'zod';
 import { sourceOf } from '../context.js';
+import { type CursorCodec, scopeDigest } from '../cursor.js';
 import type { MessageLoader } from '../loaders/message-loader.js';
 import {
   type ConversationModule,
@@ -30,7 +31,7 @@ import type { SessionRecord } from '../sources/session.js';
 import { builder } from './builder.js';
 import { badInput, mutationErrors, notFoundAs, reportInvalidItems, validateInput } from './errors.js';
 import { decodeGlobalId, registerNodeType, registerSessionLookahead } from './node.js';
-import { CURSOR_KEY, decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
+import { CURSOR_ID, CURSOR_TIME, decodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session } from './session.js';
 import { withArticle } from './source-docs.js';
 
@@ -218,55 +219,55 @@ export const MessageConnection = builder.connectionObject(
   { name: 'MessageEdge', description: 'A message and its cursor.', nodeField: { description: 'The message.' } },
 );
 
-/** `messages` cursors: the session, the role filter, and the message's position. */
-const messageCursor = z.object({
-  v: z.literal(1),
-  k: z.literal('msg'),
-  s: z.string().max(64),
-  x: z.string().max(256),
-  r: z.string().max(16).nullable(),
-  c: z.string().max(4096).nullable(),
-  n: z.number().int().min(0).max(10_000_000),
-  ...CURSOR_KEY,
-});
-type MessageCursor = z.output<typeof messageCursor>;
+/** `messages` cursors: the session's digest, the role filter, and the message's position. */
+const messageCursor = z.tuple([
+  z.string().length(8),
+  z.string().max(16).nullable(),
+  z.string().max(4096).nullable(),
+  z.number().int().min(0).max(10_000_000),
+  CURSOR_TIME,
+  CURSOR_ID,
+]);
 
-function cursorOf(session: SessionRecord, role: string | null, position: MessagePosition): string {
-  const cursor: MessageCursor = {
-    v: 1,
-    k: 'msg',
-    s: session.kind,
-    x: session.sourceId,
-    r: role,
-    c: position.cursor,
-    n: position.offset,
-    t: position.micros,
-    i: position.id,
-  };
-  return encodeCursor(cursor);
+function cursorOf(codec: CursorCodec, session: SessionRecord, role: string | null, position: MessagePosition): string {
+  return codec.encode('messages', [
+    scopeDigest([session.kind, session.sourceId]),
+    role,
+    position.cursor,
+    position.offset,
+    position.micros,
+    position.id,
+  ]);
 }
 
 function positionOf(
+  codec: CursorCodec,
   text: string,
   argument: string,
   kind: string,
   sourceId: string,
   role: string | null,
 ): MessagePosition {
-  const cursor = decodeCursor(messageCursor, text, argument, 'messages');
-  if (cursor.s !== kind || cursor.x !== sourceId) {
+  const [session, issuedFor, cursor, offset, micros, id] = decodeCursor(
+    codec,
+    'messages',
+    messageCursor,
+    text,
+    argument,
+  );
+  if (session !== scopeDigest([kind, sourceId])) {
     throw badInput(
       `"${argument}" is a cursor of another session's messages: page each session with its own.`,
       argument,
     );
   }
-  if (cursor.r !== role) {
+  if (issuedFor !== role) {
     throw badInput(
       `This cursor was issued for a different role: page with the same role, or start without "${argument}".`,
       argument,
     );
   }
-  return { cursor: cursor.c, offset: cursor.n, micros: cursor.t, id: cursor.i };
+  return { cursor, offset, micros, id };
 }
 
 /** The arguments of `messages`, as the field and a look-ahead read them. */
@@ -288,7 +289,7 @@ interface MessagesWindow extends MessageWindow {
  * Checks the arguments of `messages` on one session.
  * @throws GraphQLError `BAD_USER_INPUT` for both directions at once, a bad size or cursor
  */
-function messagesWindow(kind: string, sourceId: string, args: MessagesArgs): MessagesWindow {
+function messagesWindow(codec: CursorCodec, kind: string, sourceId: string, args: MessagesArgs): MessagesWindow {
   const backward = args.last != null || args.before != null;
   if (backward && (args.first != null || args.after != null)) {
     throw badInput(
@@ -300,7 +301,7 @@ function messagesWindow(kind: string, sourceId: string, args: MessagesArgs): Mes
   const role = args.role ?? null;
   const cursorText = backward ? args.before : args.after;
   const argument = backward ? 'before' : 'after';
-  const from = cursorText ? positionOf(cursorText, argument, kind, sourceId, role) : null;
+  const from = cursorText ? positionOf(codec, cursorText, argument, kind, sourceId, role) : null;
   return { backward, count, from, role, key: `${backward ? '<' : '>'}${count}\n${role ?? ''}\n${cursorText ?? ''}` };
 }
 
@@ -372,7 +373,7 @@ registerSessionLookahead((context, source, id, info) => {
         role: MESSAGE_ROLES.find((name) => name === role) ?? null,
       };
       // Failures surface from the field's own resolver, with its path; a session that is not found never reads it.
-      readMessages(loader, id, messagesWindow(source.name, id, args)).catch(() => undefined);
+      readMessages(loader, id, messagesWindow(context.cursors, source.name, id, args)).catch(() => undefined);
     } catch {
       // A bad argument is the field's error to report, with its path.
     }
@@ -399,13 +400,13 @@ builder.interfaceField(Session, 'messages', (t) =>
       const request = sourceOf(context, session.kind);
       const loader = request.messages;
       if (!loader) return null;
-      const window = messagesWindow(session.kind, session.sourceId, args);
+      const window = messagesWindow(context.cursors, session.kind, session.sourceId, args);
       const read = await readMessages(loader, session.sourceId, window);
       if (read.invalidItems > 0) reportInvalidItems(context, request.module, read.invalidItems, info, 'message');
       return lazyConnection(
         read.items,
         (item) => item.message,
-        (item) => cursorOf(session, window.role, item.position),
+        (item) => cursorOf(context.cursors, session, window.role, item.position),
         read.hasNextPage,
         read.hasPreviousPage,
       );

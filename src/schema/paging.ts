@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CursorCodec, CursorConnection } from '../cursor.js';
 import { badInput } from './errors.js';
 
 /** Page size when `first`/`last` is omitted. */
@@ -22,31 +23,31 @@ export function pageSize(value: number | null | undefined, name: 'first' | 'last
 }
 
 /** The key fields every source cursor carries: the item's creation instant (µs) and upstream id. */
-export const CURSOR_KEY = { t: z.number().int().nonnegative(), i: z.string().min(1).max(256) };
-
-/** Encodes a cursor: base64url of a small versioned JSON, opaque to clients. */
-export function encodeCursor(cursor: object): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
+export const CURSOR_TIME = z.number().int().nonnegative();
+export const CURSOR_ID = z.string().min(1).max(256);
+/** What a cursor is bound to, as `scopeDigest` (src/cursor.ts) makes it; null for nothing. */
+export const CURSOR_SCOPE = z.string().length(8).nullable();
 
 /**
- * Decodes and validates a cursor argument of `connection` against its schema.
- * @throws GraphQLError `BAD_USER_INPUT` for anything this connection did not issue
+ * Decodes and validates a cursor argument of `connection`: signed by this gateway's key, then of `schema`.
+ * @throws GraphQLError `BAD_USER_INPUT` for anything this connection did not issue, edited or not
  */
 export function decodeCursor<S extends z.ZodType>(
+  codec: CursorCodec,
+  connection: CursorConnection,
   schema: S,
   text: string,
   argument: string,
-  connection: string,
 ): z.output<S> {
-  let json: unknown;
-  try {
-    json = text.length <= 8192 ? JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) : undefined;
-  } catch {
-    json = undefined;
+  const values = codec.decode(connection, text);
+  if (values === 'older') {
+    throw badInput(
+      `"${argument}" is a cursor from an older version of this API: start again without "${argument}".`,
+      argument,
+    );
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
+  const parsed = values === 'foreign' ? null : schema.safeParse(values);
+  if (!parsed?.success) {
     throw badInput(
       `"${argument}" is not a cursor of ${connection}: pass a cursor (edge cursor, startCursor or endCursor) that ${connection} returned.`,
       argument,

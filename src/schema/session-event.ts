@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { sourceOf } from '../context.js';
+import { type CursorCodec, scopeDigest } from '../cursor.js';
 import { LiveError } from '../live/hub.js';
 import type { LiveBody, LiveEvent, TurnUsage } from '../sources/live.js';
 import type { SourceModule } from '../sources/registry.js';
@@ -8,7 +9,7 @@ import { builder } from './builder.js';
 import { badInput, exposeError } from './errors.js';
 import { Message } from './message.js';
 import { globalId, parseGlobalId } from './node.js';
-import { decodeCursor, encodeCursor } from './paging.js';
+import { decodeCursor } from './paging.js';
 import { SessionState } from './session.js';
 
 /** An event as its types resolve it: the event and the session it belongs to. */
@@ -32,17 +33,11 @@ function isKind<K extends LiveBody['kind']>(body: LiveBody, kind: K): body is Bo
   return body.kind === kind;
 }
 
-/** `sessionEvents` cursors: the session and where its activity stood after the event. */
-const eventCursor = z.object({
-  v: z.literal(1),
-  k: z.literal('evt'),
-  s: z.string().max(64),
-  x: z.string().max(256),
-  p: z.string().max(512),
-});
+/** `sessionEvents` cursors: the session's digest and where its activity stood after the event. */
+const eventCursor = z.tuple([z.string().length(8), z.string().max(512)]);
 
-function cursorOf(shape: EventShape): string {
-  return encodeCursor({ v: 1, k: 'evt', s: shape.source.name, x: shape.sessionId, p: shape.event.position });
+function cursorOf(codec: CursorCodec, shape: EventShape): string {
+  return codec.encode('sessionEvents', [scopeDigest([shape.source.name, shape.sessionId]), shape.event.position]);
 }
 
 export const TurnOutcome = builder.enumType('TurnOutcome', {
@@ -78,7 +73,7 @@ export const SessionEvent = builder.interfaceRef<EventShape>('SessionEvent').imp
   fields: (t) => ({
     cursor: t.string({
       description: 'Opaque; pass it as `after` to resume right after this event.',
-      resolve: cursorOf,
+      resolve: (shape, _args, context) => cursorOf(context.cursors, shape),
     }),
     sessionId: t.id({
       description: 'The global id of the session.',
@@ -301,11 +296,11 @@ builder.subscriptionField('sessionEvents', (t) =>
       }
       let after: string | null = null;
       if (args.after) {
-        const cursor = decodeCursor(eventCursor, args.after, 'after', 'sessionEvents');
-        if (cursor.s !== source.name || cursor.x !== id || !live.acceptsPosition(cursor.p)) {
+        const [session, position] = decodeCursor(context.cursors, 'sessionEvents', eventCursor, args.after, 'after');
+        if (session !== scopeDigest([source.name, id]) || !live.acceptsPosition(position)) {
           throw badInput('"after" is a cursor of another session’s events: resume each session with its own.', 'after');
         }
-        after = cursor.p;
+        after = position;
       }
       const request = sourceOf(context, source.name);
       const session = await request.sessions.load(id);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CursorValue } from '../cursor.js';
 import type { SourceName } from '../sources/errors.js';
 import { Lane, type LaneState, mergeLanes } from '../sources/merge.js';
 import { allSources, sourceNamed } from '../sources/registry.js';
@@ -7,7 +8,7 @@ import type { SessionStateName } from '../sources/source-module.js';
 import { builder } from './builder.js';
 import { badInput, reportPartialFailure } from './errors.js';
 import { admits, type FeedFilter, filterDigest, gatewayKeeps } from './feed.js';
-import { decodeCursor, encodeCursor, lazyConnection, pageSize } from './paging.js';
+import { decodeCursor, lazyConnection, pageSize } from './paging.js';
 import {
   countingSources,
   fieldOrigins,
@@ -183,12 +184,11 @@ export const SessionConnection = builder.connectionObject<typeof Session, Sessio
   { name: 'SessionEdge', description: 'A session of the merged feed and its cursor.' },
 );
 
-const mergedCursor = z.object({
-  v: z.literal(1),
-  k: z.literal('m'),
-  h: z.string().max(64),
-  p: z.record(z.string(), z.unknown()),
-});
+/** `sessions` cursors: the filter's digest, then per registered source (registry order) null (from the top), true (done) or [position]. */
+const mergedCursor = z.tuple(
+  [z.string().length(8)],
+  z.union([z.null(), z.literal(true), z.tuple([z.custom<CursorValue>()])]),
+);
 
 /** The validated filter of the merged feed. */
 function feedFilter(input: Readonly<Record<string, unknown>> | null | undefined): FeedFilter {
@@ -245,8 +245,11 @@ builder.queryField('sessions', (t) =>
       const first = pageSize(args.first, 'first');
       const filter = feedFilter(args.filter);
       const digest = filterDigest(filter);
-      const after = args.after ? decodeCursor(mergedCursor, args.after, 'after', 'sessions') : null;
-      if (after && after.h !== digest) {
+      const after = args.after ? decodeCursor(context.cursors, 'sessions', mergedCursor, args.after, 'after') : null;
+      if (after && after.length !== allSources().length + 1) {
+        throw badInput('"after" is not a cursor of sessions: pass a cursor that sessions returned.', 'after');
+      }
+      if (after && after[0] !== digest) {
         throw badInput(
           'This cursor was issued for a different filter: page with the same filter, or start without "after".',
           'after',
@@ -255,11 +258,11 @@ builder.queryField('sessions', (t) =>
       const keep = gatewayKeeps(filter, stateOf);
       const sources = allSources().filter((source) => admits(source, filter));
       const lanes = sources.map((source) => {
-        const saved = after ? after.p[source.name] : null;
+        const saved = after ? after[allSources().indexOf(source) + 1] : null;
         let start: LaneState<unknown> = null;
-        if (saved === 'done') start = 'done';
+        if (saved === true) start = 'done';
         else if (saved !== null && saved !== undefined) {
-          start = source.feed.decode(saved);
+          start = source.feed.decode(saved[0]);
           if (start === null)
             throw badInput('"after" is not a cursor of sessions: pass a cursor that sessions returned.', 'after');
         }
@@ -277,13 +280,13 @@ builder.queryField('sessions', (t) =>
         throw page.failures[0];
       }
       for (const failure of page.failures) reportPartialFailure(context, failure, info);
-      const encoders = new Map(sources.map((source) => [source.name, source.feed]));
       const cursorOf = (edge: (typeof page.edges)[number]) => {
-        const positions: Record<string, unknown> = {};
-        for (const [name, state] of edge.states) {
-          positions[name] = state === null || state === 'done' ? state : encoders.get(name)?.encode(state);
+        const values: CursorValue[] = [digest];
+        for (const source of allSources()) {
+          const state = edge.states.get(source.name) ?? null;
+          values.push(state === null ? null : state === 'done' ? true : [source.feed.encode(state)]);
         }
-        return encodeCursor({ v: 1, k: 'm', h: digest, p: positions });
+        return context.cursors.encode('sessions', values);
       };
       const only = lanes.length === 1 ? lanes[0] : undefined;
       return {

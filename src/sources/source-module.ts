@@ -1,3 +1,4 @@
+import type { CursorValue } from '../cursor.js';
 import type { SourceAccess } from './access.js';
 import type { ConversationModule } from './conversation.js';
 import type { SourceId, SourceName } from './errors.js';
@@ -66,9 +67,9 @@ export interface FeedLane<P> {
   read(request: SourceRequest, filter: FeedFilter, from: P | null, count: number): Promise<LaneRead<P>>;
   /** Whether reads return the upstream's count of the whole list (`LaneRead.total`). */
   readonly countsTotal: boolean;
-  /** A position as cursor JSON, and back (null when the JSON is not a position of this source). */
-  encode(position: P): unknown;
-  decode(json: unknown): P | null;
+  /** A position as cursor values (positional arrays keep cursors short), and back (null: not a position of this source). */
+  encode(position: P): CursorValue;
+  decode(value: CursorValue): P | null;
 }
 
 /**

@@ -48,11 +48,8 @@ const everrunsConversation: ConversationModule = {
   },
 };
 
-const feedPosition = z.object({
-  o: z.number().int().min(0),
-  t: z.number().int().nonnegative(),
-  i: z.string().min(1).max(256),
-});
+/** A feed position: the last item's offset and key. */
+const feedPosition = z.tuple([z.number().int().min(0), z.number().int().nonnegative(), z.string().min(1).max(256)]);
 
 /** Everruns API v1. */
 export const everrunsSource: SourceModule<EverrunsPosition> = {
@@ -85,12 +82,12 @@ export const everrunsSource: SourceModule<EverrunsPosition> = {
     countsTotal: true,
     read: (request, filter, from, count) =>
       readEverrunsForward(everrunsLister(request), from, count, filter.fields.get('agentId') ?? null),
-    encode: (position) => ({ o: position.offset, t: position.key.micros, i: position.key.id }),
-    decode: (json) => {
-      const parsed = feedPosition.safeParse(json);
+    encode: (position) => [position.offset, position.key.micros, position.key.id],
+    decode: (value) => {
+      const parsed = feedPosition.safeParse(value);
       if (!parsed.success) return null;
-      const { o, t, i } = parsed.data;
-      return { offset: o, key: { micros: t, id: i } };
+      const [offset, micros, id] = parsed.data;
+      return { offset, key: { micros, id } };
     },
   },
   conversation: everrunsConversation,

@@ -55,12 +55,13 @@ const factoryConversation: ConversationModule = {
   },
 };
 
-const feedPosition = z.object({
-  c: z.string().max(4096).nullable(),
-  n: z.number().int().min(0).max(1000),
-  t: z.number().int().nonnegative(),
-  i: z.string().min(1).max(256),
-});
+/** A feed position: upstream cursor, items consumed of its page, the last item's key. */
+const feedPosition = z.tuple([
+  z.string().max(4096).nullable(),
+  z.number().int().min(0).max(1000),
+  z.number().int().nonnegative(),
+  z.string().min(1).max(256),
+]);
 
 /** Factory Public API v0. */
 export const factorySource: SourceModule<FactoryPosition> = {
@@ -90,12 +91,12 @@ export const factorySource: SourceModule<FactoryPosition> = {
     countsTotal: false,
     read: (request, filter, from, count) =>
       readFactory(factoryLister(request), from, count, filter.fields.get('computerId') ?? null),
-    encode: (position) => ({ c: position.cursor, n: position.consumed, t: position.key.micros, i: position.key.id }),
-    decode: (json) => {
-      const parsed = feedPosition.safeParse(json);
+    encode: (position) => [position.cursor, position.consumed, position.key.micros, position.key.id],
+    decode: (value) => {
+      const parsed = feedPosition.safeParse(value);
       if (!parsed.success) return null;
-      const { c, n, t, i } = parsed.data;
-      return { cursor: c, consumed: n, key: { micros: t, id: i } };
+      const [cursor, consumed, micros, id] = parsed.data;
+      return { cursor, consumed, key: { micros, id } };
     },
   },
   conversation: factoryConversation,
