@@ -46,7 +46,7 @@ export interface GraphQLContext {
 
 /**
  * What an operation that did not come as an HTTP request (a WebSocket's) hands Yoga's context
- * factory instead: its headers and a signal that aborts when its connection closes, and its transport.
+ * function instead: its headers and a signal that aborts when its connection closes, and its transport.
  */
 export class SocketOperation {
   constructor(

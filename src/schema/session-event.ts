@@ -82,7 +82,7 @@ export const SessionEvent = builder.interfaceRef<EventShape>('SessionEvent').imp
     at: t.field({ type: 'DateTime', description: 'When it happened.', resolve: (shape) => shape.event.at }),
     upstreamType: t.string({
       description:
-        'The upstream event type, verbatim (Everruns `turn.started`, say); events derived from polling name what they were derived from.',
+        'The upstream event type, verbatim (`turn.started`, say); events derived from polling name what they were derived from.',
       resolve: (shape) => shape.event.upstreamType,
     }),
   }),
@@ -120,7 +120,7 @@ builder.objectRef<EventShape>('MessageDeltaEvent').implement({
   fields: (t) => ({
     turnId: t.string({
       nullable: true,
-      description: 'The upstream’s turn id, where it has one (Everruns).',
+      description: 'The upstream’s turn id, where it has one.',
       resolve: (shape) => bodyOf(shape, 'MESSAGE_DELTA').turnId,
     }),
     delta: t.string({ description: 'The new text.', resolve: (shape) => bodyOf(shape, 'MESSAGE_DELTA').delta }),
@@ -139,7 +139,7 @@ builder.objectRef<EventShape>('TurnStartedEvent').implement({
   fields: (t) => ({
     turnId: t.string({
       nullable: true,
-      description: 'The upstream’s turn id, where it has one (Everruns).',
+      description: 'The upstream’s turn id, where it has one.',
       resolve: (shape) => bodyOf(shape, 'TURN_STARTED').turnId,
     }),
   }),
@@ -152,7 +152,7 @@ builder.objectRef<EventShape>('TurnEndedEvent').implement({
   fields: (t) => ({
     turnId: t.string({
       nullable: true,
-      description: 'The upstream’s turn id, where it has one (Everruns).',
+      description: 'The upstream’s turn id, where it has one.',
       resolve: (shape) => bodyOf(shape, 'TURN_ENDED').turnId,
     }),
     outcome: t.field({
