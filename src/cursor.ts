@@ -24,7 +24,7 @@ export type CursorConnection = keyof typeof CURSOR_KINDS;
  */
 const VERSION = 2;
 const TAG_BYTES = 8;
-/** Longer texts are refused unread (a Factory cursor may hold a 4 KB upstream cursor). */
+/** Longer texts are refused unread (a cursor may carry a 4 KB upstream cursor). */
 const MAX_CURSOR_LENGTH = 8192;
 /** How every version-1 cursor begins: base64url of `{"v":1,`. */
 const V1_PREFIX = 'eyJ2IjoxL';

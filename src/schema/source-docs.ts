@@ -68,7 +68,7 @@ export function sourceNames(): string {
     .join(' or ');
 }
 
-/** A noun (a type name, say) after its indefinite article: `a FactorySession`, `an EverrunsSession`. */
+/** A noun (a type name, say) after its indefinite article: `a Session`, `an Event`. */
 export function withArticle(noun: string): string {
   return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 }
