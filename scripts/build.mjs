@@ -7,6 +7,25 @@
 import { basename, dirname } from 'node:path';
 import { build } from 'esbuild';
 
+// graphql ships each module as .js (CommonJS) and .mjs: importers reached through `module` take the
+// .mjs, so deep imports (`graphql/language/parser`) must too, or the bundle holds two graphql realms.
+const graphqlEsm = {
+  name: 'graphql-esm',
+  setup(build) {
+    build.onResolve({ filter: /^graphql(\/|$)/ }, async (args) => {
+      if (args.pluginData === 'graphql-esm') return undefined;
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: 'graphql-esm',
+      });
+      if (resolved.errors.length > 0 || !resolved.path.endsWith('.js')) return resolved;
+      return { path: resolved.path.replace(/\.js$/, '.mjs') };
+    });
+  },
+};
+
 const [entry = 'src/main.ts', outfile = 'dist/main.js'] = process.argv.slice(2);
 
 await build({
@@ -18,6 +37,9 @@ await build({
   splitting: true,
   bundle: true,
   platform: 'node',
+  // ES modules where a package has them: direct bindings instead of CommonJS interop getters.
+  mainFields: ['module', 'main'],
+  plugins: [graphqlEsm],
   format: 'esm',
   target: 'node20',
   minify: true,
