@@ -1,13 +1,13 @@
 import type { GraphQLError } from 'graphql';
 import type { GatewayConfig } from './config.js';
-import { CursorCodec } from './cursor.js';
+import type { CursorCodec } from './cursor.js';
 import type { LiveHub } from './live/hub.js';
 import { MessageLoader } from './loaders/message-loader.js';
 import { SessionLoader } from './loaders/session-loader.js';
 import { SourceAccess } from './sources/access.js';
 import type { SourceName } from './sources/errors.js';
 import { type CancelSignal, type RequestBudget, RequestCancel } from './sources/http.js';
-import { allSources, type SourceModule } from './sources/registry.js';
+import { type SourceModule, sourceNamed } from './sources/registry.js';
 import type { Upstreams } from './upstreams.js';
 
 /** One registered source as one GraphQL request uses it. */
@@ -26,7 +26,7 @@ export interface GraphQLContext {
   /** Aborted when the client goes away. */
   readonly signal: CancelSignal;
   /** Every registered source, by name. */
-  readonly sources: ReadonlyMap<SourceName, RequestSource>;
+  readonly sources: RequestSources;
   /** Deadline, retry allowance and call counts shared by the request's upstream calls. */
   readonly budget: RequestBudget;
   /** Errors of fields that still answered (a failed source in the merged feed); appended to `errors`. */
@@ -82,6 +82,7 @@ export function createContext(
   request: RequestHead,
   live: LiveHub,
   transport: Transport,
+  cursors: CursorCodec,
 ): GraphQLContext {
   const signal = new RequestCancel(request.signal);
   const scope = () => {
@@ -91,8 +92,7 @@ export function createContext(
       upstreamCalls: 0,
       retries: 0,
     };
-    const sources = new Map<SourceName, RequestSource>();
-    for (const module of allSources()) {
+    const sources = new RequestSources((module) => {
       const header = headerKey(request, module.keyHeader);
       const access = new SourceAccess(
         module,
@@ -109,8 +109,8 @@ export function createContext(
       const messages = module.conversation
         ? new MessageLoader(module.conversation, () => access.use(), config.loaderConcurrency)
         : null;
-      sources.set(module.name, { module, access, sessions, messages });
-    }
+      return { module, access, sessions, messages };
+    });
     return { budget, sources };
   };
   return {
@@ -119,12 +119,32 @@ export function createContext(
     partialErrors: [],
     live,
     transport,
-    cursors: new CursorCodec(config.cursorSecret),
+    cursors,
     // `this`: Yoga copies these fields into the context it passes resolvers, so renew that one.
-    renew(this: { budget: RequestBudget; sources: ReadonlyMap<SourceName, RequestSource> }) {
+    renew(this: { budget: RequestBudget; sources: RequestSources }) {
       Object.assign(this, scope());
     },
   };
+}
+
+/**
+ * A request's sources, each set up (key, loaders) when first used: a subscription renews them
+ * per event, and most events use none.
+ */
+export class RequestSources {
+  private readonly made = new Map<SourceName, RequestSource>();
+
+  constructor(private readonly make: (module: SourceModule) => RequestSource) {}
+
+  get(name: SourceName): RequestSource | undefined {
+    let source = this.made.get(name);
+    if (source) return source;
+    const module = sourceNamed(name);
+    if (!module) return undefined;
+    source = this.make(module);
+    this.made.set(name, source);
+    return source;
+  }
 }
 
 /**

@@ -1,11 +1,12 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
-import { type DocumentNode, GraphQLError, Kind, type SelectionSetNode } from 'graphql';
+import { type DocumentNode, GraphQLError, Kind, type SelectionSetNode, subscribe } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
 import { createContext, type GraphQLContext, SocketOperation, type Transport } from './context.js';
+import { CursorCodec } from './cursor.js';
 import { GRAPHIQL_DEFAULT_QUERY, graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
 import { LiveHub } from './live/hub.js';
 import { log } from './log.js';
@@ -95,6 +96,7 @@ export function createGateway(config: GatewayConfig, tracing: Tracing | null = n
     return maskError(error, message, false);
   };
 
+  const cursors = new CursorCodec(config.cursorSecret);
   const yoga: GatewayYoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: tracing ? tracing.schema(served) : served,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -113,13 +115,14 @@ export function createGateway(config: GatewayConfig, tracing: Tracing | null = n
     renderGraphiQL: renderLocalGraphiQL,
     context: (initial) => {
       const ws = initial.ws;
-      if (ws instanceof SocketOperation) return createContext(created, config, ws.head, live, ws.transport);
+      if (ws instanceof SocketOperation) return createContext(created, config, ws.head, live, ws.transport, cursors);
       return createContext(
         created,
         config,
         initial.request,
         live,
         httpTransport(initial.req, initial.res, initial.request),
+        cursors,
       );
     },
     plugins: [
@@ -127,6 +130,7 @@ export function createGateway(config: GatewayConfig, tracing: Tracing | null = n
       ...(config.jit ? [useGraphQlJit({}, { enableIf: ({ document }) => jitServes(document) })] : []),
       // @defer and @stream, answered incrementally (multipart/mixed or SSE); graphql-js runs those.
       useDeferStream(),
+      usePlainSubscribe(),
       observability.plugin,
       ...requestGuards(config),
       ...usePersistedDocuments(documents),
@@ -191,6 +195,18 @@ function useLocalGraphiqlAssets(): Plugin {
       if (!vary?.toLowerCase().includes('accept-encoding')) {
         response.headers.set('vary', vary ? `${vary}, accept-encoding` : 'accept-encoding');
       }
+    },
+  };
+}
+
+/**
+ * Subscriptions without @defer or @stream run on graphql-js's own `subscribe`: it maps each
+ * event to one execution, without the flattening of incremental payloads Yoga's executor adds.
+ */
+function usePlainSubscribe(): Plugin {
+  return {
+    onSubscribe({ args, setSubscribeFn }) {
+      if (!incremental(args.document)) setSubscribeFn(subscribe);
     },
   };
 }

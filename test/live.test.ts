@@ -167,3 +167,34 @@ describe('sessionEvents arguments', () => {
     expect(h.emulator.switchboard.count('GET /v1/sessions/:id')).toBe(0);
   });
 });
+
+describe('sessionEvents for several subscribers', () => {
+  const DEFERRED = `subscription($id: ID!) {
+    sessionEvents(sessionId: $id) {
+      __typename cursor upstreamType
+      ... on MessageAddedEvent @defer { message { text } }
+    }
+  }`;
+
+  it('subscribers of one stream get the same events and cursors; @defer delivers its part after each event', async () => {
+    const id = idleEverruns();
+    const variables = { id: globalId('EverrunsSession', id) };
+    const plain = await subscribeSse(h.url, EVENTS, variables);
+    const twin = await subscribeSse(h.url, EVENTS, variables);
+    const deferred = await subscribeSse(h.url, DEFERRED, variables);
+    open.push(plain, twin, deferred);
+    await until(() => h.emulator.openSseStreams(id) === 1);
+    await h.query(SEND, { sessionId: variables.id, text: 'Deferred text.' });
+    await Promise.all([plain.waitFor(turnEnded), twin.waitFor(turnEnded)]);
+    const events = eventsOf(plain.payloads);
+    expect(eventsOf(twin.payloads)).toEqual(events);
+    await deferred.waitFor((payloads) => eventsOf(payloads).length === events.length);
+    // Each event's initial payload holds the cursor; the deferred message follows in an increment.
+    expect(eventsOf(deferred.payloads).map((event) => event.cursor)).toEqual(events.map((event) => event.cursor));
+    const first = deferred.payloads.find((payload) => payload.data?.sessionEvents?.__typename === 'MessageAddedEvent');
+    expect(first?.data?.sessionEvents).not.toHaveProperty('message');
+    await deferred.waitFor((payloads) => JSON.stringify(payloads).includes('"incremental"'));
+    const increments = deferred.payloads.flatMap((payload) => Reflect.get(payload, 'incremental') ?? []);
+    expect(increments[0]).toMatchObject({ data: { message: { text: 'Deferred text.' } }, path: ['sessionEvents'] });
+  });
+});

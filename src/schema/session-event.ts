@@ -36,8 +36,24 @@ function isKind<K extends LiveBody['kind']>(body: LiveBody, kind: K): body is Bo
 /** `sessionEvents` cursors: the session's digest and where its activity stood after the event. */
 const eventCursor = z.tuple([z.string().length(8), z.string().max(512)]);
 
+/** Each event as its types resolve it, made once for all the subscribers of its stream. */
+const eventShapes = new WeakMap<LiveEvent, EventShape>();
+
+/** Each event's cursor, per key: an event reaches every subscriber of its shared stream. */
+const eventCursors = new WeakMap<CursorCodec, WeakMap<LiveEvent, string>>();
+
 function cursorOf(codec: CursorCodec, shape: EventShape): string {
-  return codec.encode('sessionEvents', [scopeDigest([shape.source.name, shape.sessionId]), shape.event.position]);
+  let cursors = eventCursors.get(codec);
+  if (!cursors) {
+    cursors = new WeakMap();
+    eventCursors.set(codec, cursors);
+  }
+  let cursor = cursors.get(shape.event);
+  if (cursor === undefined) {
+    cursor = codec.encode('sessionEvents', [scopeDigest([shape.source.name, shape.sessionId]), shape.event.position]);
+    cursors.set(shape.event, cursor);
+  }
+  return cursor;
 }
 
 export const TurnOutcome = builder.enumType('TurnOutcome', {
@@ -331,8 +347,13 @@ builder.subscriptionField('sessionEvents', (t) =>
       if ('error' in item) throw liveError(item.error);
       // Each event resolves with loaders and a deadline of its own.
       context.renew();
-      const { source, id } = parseGlobalId(args.sessionId, 'sessionId');
-      return { source, sessionId: id, event: item.event };
+      let shape = eventShapes.get(item.event);
+      if (!shape) {
+        const { source, id } = parseGlobalId(args.sessionId, 'sessionId');
+        shape = { source, sessionId: id, event: item.event };
+        eventShapes.set(item.event, shape);
+      }
+      return shape;
     },
   }),
 );
