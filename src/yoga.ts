@@ -202,11 +202,24 @@ function useLocalGraphiqlAssets(): Plugin {
 /**
  * Subscriptions without @defer or @stream run on graphql-js's own `subscribe`: it maps each
  * event to one execution, without the flattening of incremental payloads Yoga's executor adds.
+ * A request graphql-js refuses before any resolver ran (bad variables, no root field) goes to
+ * Yoga's executor instead, which answers it with its codes and HTTP status.
  */
 function usePlainSubscribe(): Plugin {
   return {
-    onSubscribe({ args, setSubscribeFn }) {
-      if (!incremental(args.document)) setSubscribeFn(subscribe);
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      if (incremental(args.document)) return;
+      setSubscribeFn(async (plain) => {
+        let result: Awaited<ReturnType<typeof subscribe>>;
+        try {
+          result = await subscribe(plain);
+        } catch {
+          // graphql-js throws only before the subscribe resolver runs (its errors come back located).
+          return subscribeFn(plain);
+        }
+        if (Symbol.asyncIterator in result) return result;
+        return result.errors?.some((error) => error.path !== undefined) ? result : subscribeFn(plain);
+      });
     },
   };
 }

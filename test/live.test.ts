@@ -166,6 +166,19 @@ describe('sessionEvents arguments', () => {
     expect(errorCodes(bad).map((e) => e.code)).toContain('BAD_USER_INPUT');
     expect(h.emulator.switchboard.count('GET /v1/sessions/:id')).toBe(0);
   });
+
+  it('a missing or mistyped variable is BAD_USER_INPUT over either transport, as for a query', async () => {
+    const sse = await subscribeSse(h.url, EVENTS, {});
+    open.push(sse);
+    await sse.waitFor((payloads) => payloads.length > 0);
+    expect(sse.status).toBe(400);
+    expect(sse.payloads[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const ws = subscribeWs(h.url, EVENTS, { id: globalId('EverrunsSession', idleEverruns()), deltas: 'yes' });
+    open.push(ws);
+    await ws.waitFor((payloads) => payloads.length > 0);
+    expect(ws.payloads[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(h.emulator.switchboard.count('GET /v1/sessions/:id')).toBe(0);
+  });
 });
 
 describe('sessionEvents for several subscribers', () => {
