@@ -46,12 +46,14 @@ const START_FLAGS = manifest.scripts.start
   .filter((word) => word.startsWith('--'))
   .join(' ');
 const NODE_FLAGS = process.env.BENCH_NODE_FLAGS ?? START_FLAGS;
+// BENCH_ENTRY measures another build (an older commit's bundle, `node scripts/build.mjs` in its worktree).
+const ENTRY = process.env.BENCH_ENTRY ?? 'dist/main.js';
 // The production configuration (README, Production): one worker per core. `gateway1` is the same with
 // one process, the figure to compare with the floor process for process.
 const WORKERS = process.env.BENCH_WORKERS ?? 'auto';
 const startGateway = (workers: string) =>
   start(
-    ['dist/main.js'],
+    [ENTRY],
     { ...upstreamEnv, NODE_ENV: 'production', PORT: '0', WORKERS: workers },
     /at (http:\/\/127\.0\.0\.1:\d+\/graphql)/,
     'stderr',
