@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRfc3339, rfc3339ToMicros, toUtcText } from '../src/sources/time.js';
+import { epochMsToText, isRfc3339, microsToText, rfc3339ToMicros, toUtcText } from '../src/sources/time.js';
 
 /** An independent reference for valid date-times: a regular expression and Date.parse. */
 const REFERENCE = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -80,5 +80,28 @@ describe('rfc3339ToMicros', () => {
     expect(toUtcText('2026-11-20t00:30:00-01:30')).toBe('2026-11-20T02:00:00Z');
     expect(toUtcText('2026-01-01T00:00:00.5+00:30')).toBe('2025-12-31T23:30:00.5Z');
     expect(toUtcText('2026-11-20T13:51:01.038387z')).toBe('2026-11-20T13:51:01.038387Z');
+  });
+});
+
+describe('epochMsToText', () => {
+  it('writes what Date#toISOString writes', () => {
+    const edges = [
+      0, 1, 999, 86_399_999, 951_782_400_000 /* 2000-02-29 */, 4_107_542_400_000 /* 2100-03-01 */,
+      1_735_689_599_999 /* 2024-12-31T23:59:59.999Z */, 253_402_300_799_999 /* 9999-12-31T23:59:59.999Z */,
+    ];
+    // A fixed walk across the whole range rather than random numbers: a failure reproduces.
+    const walk = Array.from({ length: 20_000 }, (_, i) => (i * 12_670_115_039_993) % 253_402_300_800_000);
+    for (const ms of [...edges, ...walk]) expect(epochMsToText(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it('leaves instants outside 1970-9999 and fractions to Date', () => {
+    for (const ms of [-1, -62_198_755_200_000, 253_402_300_800_000, 1.5]) {
+      expect(epochMsToText(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
+
+  it('microsToText keeps microseconds on the same date text', () => {
+    expect(microsToText(1_735_689_599_999_123)).toBe('2024-12-31T23:59:59.999123Z');
+    expect(microsToText(951_782_400_000_001, 3)).toBe('2000-02-29T00:00:00.000Z');
   });
 });

@@ -1,5 +1,5 @@
 import { GraphQLError, Kind } from 'graphql';
-import { rfc3339ToMicros, toUtcText } from '../sources/time.js';
+import { epochMsToText, rfc3339ToMicros, toUtcText } from '../sources/time.js';
 import { builder, type DateTimeInput } from './builder.js';
 
 function parseDateTime(value: unknown): DateTimeInput {
@@ -18,7 +18,7 @@ function parseDateTime(value: unknown): DateTimeInput {
 builder.scalarType('DateTime', {
   description:
     'An instant as RFC 3339 text in UTC. Keeps the upstream precision: Everruns sends microseconds, Factory milliseconds.',
-  serialize: (value) => (typeof value === 'number' ? new Date(value).toISOString() : value),
+  serialize: (value) => (typeof value === 'number' ? epochMsToText(value) : value),
   parseValue: parseDateTime,
   parseLiteral: (node) => parseDateTime(node.kind === Kind.STRING ? node.value : null),
 });

@@ -1,5 +1,6 @@
 import type { SessionRecord, TokenUsageShape } from '../session.js';
 import type { SessionStateName } from '../source-module.js';
+import { epochMsToText } from '../time.js';
 import type { FactorySessionPayload, FactorySessionSettingsPayload } from './payload.js';
 
 /** Factory's status words and the states they mean; any other word is UNKNOWN. */
@@ -51,12 +52,12 @@ export class FactorySessionRecord implements SessionRecord {
   }
 
   get createdAt(): string {
-    this.created ??= new Date(this.payload.createdAt).toISOString();
+    this.created ??= epochMsToText(this.payload.createdAt);
     return this.created;
   }
 
   get updatedAt(): string {
-    this.updated ??= new Date(this.payload.updatedAt).toISOString();
+    this.updated ??= epochMsToText(this.payload.updatedAt);
     return this.updated;
   }
 
@@ -64,7 +65,7 @@ export class FactorySessionRecord implements SessionRecord {
   get finishedAt(): string | null {
     const completedAt = this.payload.completedAt;
     if (completedAt == null) return null;
-    this.finished ??= new Date(completedAt).toISOString();
+    this.finished ??= epochMsToText(completedAt);
     return this.finished;
   }
 }
