@@ -124,8 +124,8 @@ const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : `${
 const YEAR_10000_MS = 253_402_300_800_000;
 
 /**
- * Epoch milliseconds as `Date#toISOString` writes them, about 4x faster: a list page formats
- * 100 of Factory's instants (docs/performance.md, "Epoch milliseconds as text").
+ * Epoch milliseconds as `Date#toISOString` writes them, by arithmetic rather than a `Date`: a
+ * list page formats 100 of Factory's instants (docs/performance.md, "Epoch milliseconds as text").
  */
 export function epochMsToText(ms: number): string {
   if (!Number.isSafeInteger(ms) || ms < 0 || ms >= YEAR_10000_MS) return new Date(ms).toISOString();
