@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,5 +100,31 @@ describe('memory', () => {
     const control = await medianOf(false);
     const coalesced = await medianOf(true);
     expect(coalesced).toBeLessThan(control + 2_000_000);
+  });
+});
+
+describe('message records', () => {
+  // V8 switches an object literal's allocation site to old-space allocation for good when a GC
+  // with the young generation at its full size (npm start's flags keep it there) finds 100+ of
+  // its objects alive, as one during a 174-message request does. Records and parts are classes
+  // so that it cannot: the probe, under npm start's young-generation flags, fails when one is a
+  // literal again.
+  it('are made in the young generation even after a GC found a whole conversation alive', () => {
+    const probe = spawnSync(
+      process.execPath,
+      [
+        '--min-semi-space-size=16',
+        '--max-semi-space-size=16',
+        '--expose-gc',
+        '--import',
+        'tsx',
+        'test/fixtures/pretenure-probe.ts',
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(probe.stderr).toBe('');
+    const { records, oldSpaceGrowth } = JSON.parse(probe.stdout) as { records: number; oldSpaceGrowth: number };
+    expect(records).toBe(1000);
+    expect(oldSpaceGrowth).toBeLessThan(40_000);
   });
 });

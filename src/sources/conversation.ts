@@ -61,6 +61,74 @@ export interface MessageRecord {
   readonly isError: boolean;
 }
 
+type PartOf<K extends MessagePartRecord['kind']> = Extract<MessagePartRecord, { kind: K }>;
+
+/** The part kinds as classes, for the reason given at {@link ConversationMessage}. */
+export class TextPart implements PartOf<'TEXT'> {
+  readonly kind = 'TEXT';
+  constructor(readonly text: string) {}
+}
+
+export class ToolCallPart implements PartOf<'TOOL_CALL'> {
+  readonly kind = 'TOOL_CALL';
+  readonly arguments: unknown;
+  constructor(
+    readonly toolCallId: string | null,
+    readonly name: string,
+    args: unknown,
+  ) {
+    this.arguments = args;
+  }
+}
+
+export class ToolResultPart implements PartOf<'TOOL_RESULT'> {
+  readonly kind = 'TOOL_RESULT';
+  constructor(
+    readonly toolCallId: string | null,
+    readonly result: unknown,
+    readonly error: string | null,
+    readonly isError: boolean,
+  ) {}
+}
+
+export class ImagePart implements PartOf<'IMAGE'> {
+  readonly kind = 'IMAGE';
+  constructor(
+    readonly url: string | null,
+    readonly mediaType: string | null,
+    readonly data: string | null,
+    readonly imageId: string | null,
+    readonly filename: string | null,
+  ) {}
+}
+
+export class OtherPart implements PartOf<'OTHER'> {
+  readonly kind = 'OTHER';
+  constructor(
+    readonly type: string,
+    readonly raw: unknown,
+  ) {}
+}
+
+/**
+ * A message record made by a constructor, not an object literal: V8 may switch a literal's
+ * allocation site to old-space allocation for good after one GC finds its objects alive, and a
+ * conversation's records are made by the hundred per request (docs/performance.md, "Records as classes").
+ */
+export class ConversationMessage implements MessageRecord {
+  constructor(
+    readonly source: string,
+    readonly sessionId: string,
+    readonly sourceId: string,
+    readonly upstreamRole: string,
+    readonly parts: readonly MessagePartRecord[],
+    readonly text: string,
+    readonly createdAt: DateTimeValue,
+    readonly createdAtMicros: number,
+    readonly isError: boolean,
+  ) {}
+}
+
 /** A string field of a loosely checked JSON object, or null. */
 export function stringOr(value: unknown): string | null {
   return typeof value === 'string' ? value : null;

@@ -1,4 +1,15 @@
-import { joinText, type MessagePartRecord, type MessageRecord, stringOr } from '../conversation.js';
+import {
+  ConversationMessage,
+  ImagePart,
+  joinText,
+  type MessagePartRecord,
+  type MessageRecord,
+  OtherPart,
+  stringOr,
+  TextPart,
+  ToolCallPart,
+  ToolResultPart,
+} from '../conversation.js';
 import { rfc3339ToMicros, toUtcText } from '../time.js';
 import type { EverrunsContentPartPayload, EverrunsMessagePayload } from './payload.js';
 
@@ -10,46 +21,26 @@ import type { EverrunsContentPartPayload, EverrunsMessagePayload } from './paylo
 function toPart(part: EverrunsContentPartPayload): MessagePartRecord {
   switch (part.type) {
     case 'text':
-      if (typeof part.text === 'string') return { kind: 'TEXT', text: part.text };
+      if (typeof part.text === 'string') return new TextPart(part.text);
       break;
     case 'tool_call':
       if (typeof part.name === 'string') {
-        return { kind: 'TOOL_CALL', toolCallId: stringOr(part.id), name: part.name, arguments: part.arguments ?? null };
+        return new ToolCallPart(stringOr(part.id), part.name, part.arguments ?? null);
       }
       break;
     case 'tool_result': {
       const error = stringOr(part.error);
-      return {
-        kind: 'TOOL_RESULT',
-        toolCallId: stringOr(part.tool_call_id),
-        result: part.result ?? null,
-        error,
-        isError: error !== null,
-      };
+      return new ToolResultPart(stringOr(part.tool_call_id), part.result ?? null, error, error !== null);
     }
     case 'image':
-      return {
-        kind: 'IMAGE',
-        url: stringOr(part.url),
-        mediaType: stringOr(part.media_type),
-        data: stringOr(part.base64),
-        imageId: null,
-        filename: null,
-      };
+      return new ImagePart(stringOr(part.url), stringOr(part.media_type), stringOr(part.base64), null, null);
     case 'image_file':
       if (typeof part.image_id === 'string') {
-        return {
-          kind: 'IMAGE',
-          url: null,
-          mediaType: null,
-          data: null,
-          imageId: part.image_id,
-          filename: stringOr(part.filename),
-        };
+        return new ImagePart(null, null, null, part.image_id, stringOr(part.filename));
       }
       break;
   }
-  return { kind: 'OTHER', type: part.type, raw: part };
+  return new OtherPart(part.type, part);
 }
 
 /**
@@ -58,15 +49,15 @@ function toPart(part: EverrunsContentPartPayload): MessagePartRecord {
  */
 export function toEverrunsMessage(sessionId: string, payload: EverrunsMessagePayload): MessageRecord {
   const parts = payload.content.map(toPart);
-  return {
-    source: 'EVERRUNS',
+  return new ConversationMessage(
+    'EVERRUNS',
     sessionId,
-    sourceId: payload.id,
-    upstreamRole: payload.role,
+    payload.id,
+    payload.role,
     parts,
-    text: joinText(parts),
-    createdAt: toUtcText(payload.created_at),
-    createdAtMicros: rfc3339ToMicros(payload.created_at),
-    isError: parts.some((part) => part.kind === 'TOOL_RESULT' && part.isError),
-  };
+    joinText(parts),
+    toUtcText(payload.created_at),
+    rfc3339ToMicros(payload.created_at),
+    parts.some((part) => part.kind === 'TOOL_RESULT' && part.isError),
+  );
 }
