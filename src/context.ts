@@ -25,7 +25,7 @@ export interface RequestSource {
 export interface GraphQLContext {
   /** Aborted when the client goes away. */
   readonly signal: CancelSignal;
-  /** Every registered source, by name. */
+  /** Every registered source, by name, set up on first use. */
   readonly sources: RequestSources;
   /** Deadline, retry allowance and call counts shared by the request's upstream calls. */
   readonly budget: RequestBudget;
