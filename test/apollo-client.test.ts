@@ -4,7 +4,7 @@ import { buildSchema, isAbstractType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createCache, possibleTypes } from '../examples/apollo/cache.js';
 import { CreateEverrunsSessionDocument, SessionListDocument } from '../examples/generated/graphql.js';
-import { useHarness } from './harness.js';
+import { until, useHarness } from './harness.js';
 
 // Apollo Client 4 with the README's cache (examples/apollo/cache.ts) against the gateway over a socket.
 const h = useHarness();
@@ -30,14 +30,6 @@ const NODE: TypedDocumentNode<NodeData, { id: string }> = gql`
     node(id: $id) { __typename id ... on Session { title state } }
   }
 `;
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const agentId = () => h.emulator.tenants.get('acme')?.agentIds[0] ?? '';
 

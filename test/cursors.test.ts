@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import {
   CursorCodec,
@@ -12,8 +12,8 @@ import type { Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
 import { listen } from '../src/server.js';
 import { createGateway } from '../src/yoga.js';
-import { closeServer, dataOf, type GraphQLResponse, testConfig, useHarness } from './harness.js';
-import { eventsOf, type Subscription, subscribeSse } from './live-client.js';
+import { closeServer, dataOf, type GraphQLResponse, testConfig, until, useHarness } from './harness.js';
+import { eventsOf, subscribeSse, useOpenSubscriptions } from './live-client.js';
 
 const h = useHarness({ emulator: { turnMs: 200 } });
 const codec = new CursorCodec(DEFAULT_CURSOR_SECRET);
@@ -24,19 +24,7 @@ const acme = (): Tenant => {
   return tenant;
 };
 
-const open: Subscription[] = [];
-afterEach(async () => {
-  h.bodies.push(...open.map((subscription) => JSON.stringify(subscription.payloads)));
-  await Promise.all(open.splice(0).map((subscription) => subscription.close()));
-});
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const open = useOpenSubscriptions(h);
 
 interface Page {
   edges: { cursor: string }[];

@@ -192,3 +192,12 @@ export function abortablePost(url: string, query: string): { abort: () => void; 
   }).catch(() => 'aborted' as const);
   return { abort: () => controller.abort(), left };
 }
+
+/** Resolves once `check()` holds, polling every `everyMs`; rejects after `timeoutMs`. */
+export async function until(check: () => boolean, timeoutMs = 5_000, everyMs = 10): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

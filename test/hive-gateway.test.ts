@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { DEMO_KEYS, type Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
 import { createGateway } from '../src/yoga.js';
-import { closeServer, dataOf, serveOverSocket, testConfig, useHarness } from './harness.js';
+import { closeServer, dataOf, serveOverSocket, testConfig, until, useHarness } from './harness.js';
 import { eventsOf, type Subscription, subscribeSse } from './live-client.js';
 
 const MANIFEST = 'examples/generated/persisted-documents.json';
@@ -105,14 +105,6 @@ async function send(url: string, body: Record<string, unknown>, record = true) {
 
 const codes = (body: { errors?: { extensions?: { code?: string } }[] }) =>
   (body.errors ?? []).map((error) => error.extensions?.code);
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const acme = (): Tenant => {
   const tenant = h.emulator.tenants.get('acme');

@@ -1,6 +1,8 @@
 import { createParser } from 'eventsource-parser';
 import { createClient } from 'graphql-ws';
+import { afterEach } from 'vitest';
 import WebSocket from 'ws';
+import type { Harness } from './harness.js';
 
 /** One payload a subscription delivered (`next`), as the client sees it. */
 export interface Payload {
@@ -167,4 +169,17 @@ export function subscribeWsWith(
 /** The events of the payloads (the `sessionEvents` objects), in order. */
 export function eventsOf(payloads: readonly Payload[]): Record<string, unknown>[] {
   return payloads.flatMap((payload) => (payload.data?.sessionEvents ? [payload.data.sessionEvents] : []));
+}
+
+/**
+ * The test file's open subscriptions: push each one here. After each test they are closed, and
+ * what they received joins the bodies the harness checks for keys, URLs and headers.
+ */
+export function useOpenSubscriptions(harness: Pick<Harness, 'bodies'>): Subscription[] {
+  const open: Subscription[] = [];
+  afterEach(async () => {
+    harness.bodies.push(...open.map((subscription) => JSON.stringify(subscription.payloads)));
+    await Promise.all(open.splice(0).map((subscription) => subscription.close()));
+  });
+  return open;
 }

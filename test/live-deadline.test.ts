@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESILIENCE } from '../src/config.js';
 import { globalId } from '../src/schema/node.js';
 import { useHarness } from './harness.js';
-import { eventsOf, type Subscription, subscribeSse, subscribeWs } from './live-client.js';
+import { eventsOf, subscribeSse, subscribeWs, useOpenSubscriptions } from './live-client.js';
 
 // A short request deadline: subscriptions must outlive it, and each event gets one of its own.
 const h = useHarness({ gateway: () => ({ resilience: { ...DEFAULT_RESILIENCE, requestDeadlineMs: 400 } }) });
@@ -11,11 +11,7 @@ const EVENTS = `subscription($id: ID!) {
   sessionEvents(sessionId: $id) { __typename ... on MessageAddedEvent { message { text session { title state } } } }
 }`;
 
-const open: Subscription[] = [];
-afterEach(async () => {
-  h.bodies.push(...open.map((subscription) => JSON.stringify(subscription.payloads)));
-  await Promise.all(open.splice(0).map((subscription) => subscription.close()));
-});
+const open = useOpenSubscriptions(h);
 
 describe('sessionEvents and the request deadline', () => {
   it.each([

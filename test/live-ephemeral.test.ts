@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
-import { dataOf, useHarness } from './harness.js';
-import { eventsOf, type Subscription, subscribeSse } from './live-client.js';
+import { dataOf, until, useHarness } from './harness.js';
+import { eventsOf, subscribeSse, useOpenSubscriptions } from './live-client.js';
 
 // Newer Everruns servers: deltas are live only (no `id:`), never replayed.
 const h = useHarness({ emulator: { ephemeralDeltas: true, turnMs: 200 } });
@@ -14,25 +14,13 @@ const SEND = `mutation($sessionId: ID!, $text: String!) {
   sendMessage(input: { sessionId: $sessionId, text: $text }) { __typename }
 }`;
 
-const open: Subscription[] = [];
-afterEach(async () => {
-  h.bodies.push(...open.map((subscription) => JSON.stringify(subscription.payloads)));
-  await Promise.all(open.splice(0).map((subscription) => subscription.close()));
-});
+const open = useOpenSubscriptions(h);
 
 const acme = (): Tenant => {
   const tenant = h.emulator.tenants.get('acme');
   if (!tenant) throw new Error('no tenant');
   return tenant;
 };
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('sessionEvents with ephemeral deltas', () => {
   it('deltas arrive live with cursors of their own; `after` a delta resumes at the next stored event', async () => {

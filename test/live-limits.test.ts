@@ -1,9 +1,9 @@
 import { type IncomingMessage, request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
-import { useHarness } from './harness.js';
-import { eventsOf, type Subscription, subscribeSse, subscribeWs } from './live-client.js';
+import { until, useHarness } from './harness.js';
+import { eventsOf, subscribeSse, subscribeWs, useOpenSubscriptions } from './live-client.js';
 
 const h = useHarness({
   gateway: () => ({
@@ -22,12 +22,7 @@ const EVENTS = `subscription($id: ID!) {
   sessionEvents(sessionId: $id) { __typename cursor ... on MessageDeltaEvent { delta } }
 }`;
 
-const open: Subscription[] = [];
-afterEach(async () => {
-  // What subscribers received joins the bodies the harness checks for keys, URLs and headers.
-  h.bodies.push(...open.map((subscription) => JSON.stringify(subscription.payloads)));
-  await Promise.all(open.splice(0).map((subscription) => subscription.close()));
-});
+const open = useOpenSubscriptions(h);
 
 const acme = (): Tenant => {
   const tenant = h.emulator.tenants.get('acme');
@@ -42,14 +37,6 @@ function idleEverruns(): string {
   const session = idle[next % idle.length];
   if (!session) throw new Error('no idle Everruns session');
   return session.json.id;
-}
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** An SSE subscription whose client does not read its response until `resume`. */

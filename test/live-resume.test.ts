@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIVE } from '../src/config.js';
 import { DEMO_KEYS, type Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
 import { createGateway } from '../src/yoga.js';
-import { serveOverSocket, testConfig, useHarness } from './harness.js';
-import { eventsOf, type Subscription, subscribeSse, subscribeWs } from './live-client.js';
+import { serveOverSocket, testConfig, until, useHarness } from './harness.js';
+import { eventsOf, type Subscription, subscribeSse, subscribeWs, useOpenSubscriptions } from './live-client.js';
 
 // A short retry hint, so a cycle resumes quickly; turns stay out of the way (these tests append events).
 const h = useHarness({ emulator: { sseRetryMs: 20 } });
@@ -13,12 +13,7 @@ const EVENTS = `subscription($id: ID!, $after: String) {
   sessionEvents(sessionId: $id, after: $after) { __typename cursor upstreamType ... on OtherEvent { data } }
 }`;
 
-const open: Subscription[] = [];
-afterEach(async () => {
-  // What subscribers received joins the bodies the harness checks for keys, URLs and headers.
-  h.bodies.push(...open.map((subscription) => JSON.stringify(subscription.payloads)));
-  await Promise.all(open.splice(0).map((subscription) => subscription.close()));
-});
+const open = useOpenSubscriptions(h);
 
 const acme = (): Tenant => {
   const tenant = h.emulator.tenants.get('acme');
@@ -33,14 +28,6 @@ function idleEverruns(): string {
   const session = idle[next % idle.length];
   if (!session) throw new Error('no idle Everruns session');
   return session.json.id;
-}
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Appends numbered events of a type the gateway serves as OtherEvent. */

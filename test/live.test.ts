@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CursorCodec, DEFAULT_CURSOR_SECRET } from '../src/cursor.js';
 import type { Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
-import { dataOf, errorCodes, useHarness } from './harness.js';
-import { eventsOf, type Subscription, subscribeSse, subscribeWs } from './live-client.js';
+import { dataOf, errorCodes, until, useHarness } from './harness.js';
+import { eventsOf, type Subscription, subscribeSse, subscribeWs, useOpenSubscriptions } from './live-client.js';
 
 const h = useHarness({ emulator: { turnMs: 200 } });
 
@@ -28,12 +28,7 @@ const acme = (): Tenant => {
   return tenant;
 };
 
-const open: Subscription[] = [];
-afterEach(async () => {
-  // What subscribers received joins the bodies the harness checks for keys, URLs and headers.
-  h.bodies.push(...open.map((subscription) => JSON.stringify(subscription.payloads)));
-  await Promise.all(open.splice(0).map((subscription) => subscription.close()));
-});
+const open = useOpenSubscriptions(h);
 
 /** An idle Everruns session no other test of this file uses. */
 let nextIdle = 0;
@@ -42,14 +37,6 @@ function idleEverruns(): string {
   const session = idle[nextIdle++ % idle.length];
   if (!session) throw new Error('no idle Everruns session');
   return session.json.id;
-}
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** The position inside an event cursor (tests may read it: positions must only grow). */

@@ -6,8 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PersistedDocumentsConfig } from '../src/config.js';
 import { globalId } from '../src/schema/node.js';
 import { createGateway, type Gateway } from '../src/yoga.js';
-import { serveOverSocket, testConfig, useHarness } from './harness.js';
+import { serveOverSocket, testConfig, until, useHarness } from './harness.js';
 import { eventsOf, type Subscription, subscribeSse, subscribeWs, subscribeWsWith } from './live-client.js';
+
+const waitUntil = (check: () => boolean, timeoutMs = 10_000) => until(check, timeoutMs, 20);
 
 const MANIFEST = 'examples/generated/persisted-documents.json';
 const manifest: Record<string, string> = JSON.parse(readFileSync(new URL(`../${MANIFEST}`, import.meta.url), 'utf8'));
@@ -144,7 +146,7 @@ describe('PERSISTED_DOCUMENTS_MODE=require', () => {
       variables,
     });
     subscriptions.push(byId);
-    await until(() => gateway.live.subscriptions >= 1);
+    await waitUntil(() => gateway.live.subscriptions >= 1);
     const text = 'subscription($id: ID!) { sessionEvents(sessionId: $id) { __typename } }';
     const refusedSse = await subscribeSse(url, text, variables);
     subscriptions.push(refusedSse);
@@ -244,7 +246,7 @@ describe('PERSISTED_DOCUMENTS_MODE=log (the real server)', () => {
       const ran = await post(url, { query: TEXT, operationName: null });
       expect(ran.body.data.sessions.edges).toHaveLength(1);
       expect((await post(url, { documentId: idOf('SessionList') })).status).toBe(200);
-      await until(() => lines.some((line) => line.includes('document outside the manifest')));
+      await waitUntil(() => lines.some((line) => line.includes('document outside the manifest')));
       const logged = lines.filter((line) => line.includes('document outside the manifest'));
       expect(logged).toHaveLength(1);
       expect(logged[0]).toContain(`sha256:${createHash('sha256').update(TEXT).digest('hex')}`);
@@ -257,11 +259,3 @@ describe('PERSISTED_DOCUMENTS_MODE=log (the real server)', () => {
     }
   }, 60_000);
 });
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
