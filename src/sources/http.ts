@@ -516,12 +516,7 @@ export class UpstreamHttp {
     } finally {
       clearTimeout(timer);
       call.signal.removeEventListener('abort', onClientAbort);
-      this.options.onCall?.({
-        source: this.source.name,
-        route: request.route,
-        status,
-        durationMs: performance.now() - started,
-      });
+      this.reportCall(request.route, status, started);
       span?.attempted(status);
     }
   }
@@ -585,16 +580,16 @@ export class UpstreamHttp {
     } finally {
       clearTimeout(timer);
       call.signal.removeEventListener('abort', onAbort);
-      this.options.onCall?.({
-        source: this.source.name,
-        route: request.route,
-        status,
-        durationMs: performance.now() - started,
-      });
+      this.reportCall(request.route, status, started);
       // The span covers the stream's opening (its answer's head), not its life.
       span?.attempted(status);
       span?.end(failure);
     }
+  }
+
+  /** Tells the metrics of a call that ended (answered, failed or abandoned). */
+  private reportCall(route: string, status: UpstreamCallInfo['status'], started: number): void {
+    this.options.onCall?.({ source: this.source.name, route, status, durationMs: performance.now() - started });
   }
 
   /** Closes the pools' connections. */
