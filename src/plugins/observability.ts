@@ -23,6 +23,25 @@ class RequestRecord {
   status: number | null = null;
 }
 
+/**
+ * Accounting (metrics, log lines) waits until the answers in hand are written: a client never
+ * waits on its own request's bookkeeping. One `setImmediate` runs the whole batch after this
+ * turn's I/O, and a scrape of /metrics runs what is still waiting first.
+ */
+class AfterAnswers {
+  private pending: (() => void)[] = [];
+
+  add(work: () => void): void {
+    if (this.pending.push(work) === 1) setImmediate(() => this.run());
+  }
+
+  run(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (const work of batch) work();
+  }
+}
+
 const MAX_OPERATION_LABELS = 50;
 const MAX_CODE_LABELS = 50;
 const RECORD = Symbol('sessiongraph.requestRecord');
@@ -64,6 +83,7 @@ function bodyCodes(text: string): string[] {
  */
 export function createObservability(health: () => Record<SourceName, SourceHealth>, endpoint: string) {
   const registry = new Registry();
+  const later = new AfterAnswers();
   const requests = new Counter({
     name: 'sessiongraph_requests_total',
     help: 'GraphQL requests by operation name and HTTP status.',
@@ -161,6 +181,9 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
   /** Counts a finished request and writes its log line. */
   const finish = (record: RequestRecord, status: number) => {
     const seconds = (performance.now() - record.started) / 1000;
+    later.add(() => account(record, status, seconds));
+  };
+  const account = (record: RequestRecord, status: number, seconds: number) => {
     requests.inc({ operation: record.operation, status: String(status) });
     for (const code of new Set(record.codes)) requestErrors.inc({ code: codeLabel(code) });
     duration.observe({ operation: record.operation }, seconds);
@@ -187,6 +210,7 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
           );
         }
         case '/metrics':
+          later.run();
           return metricsText(registry).then((text) =>
             endResponse(new Response(text, { status: 200, headers: { 'content-type': registry.contentType } })),
           );
@@ -303,9 +327,11 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
 
   const hooks = {
     onCall(info: UpstreamCallInfo) {
-      upstreamCalls.inc({ source: info.source, route: info.route, status: String(info.status) });
-      if (info.status !== 'circuit-open')
-        upstreamDuration.observe({ source: info.source, route: info.route }, info.durationMs / 1000);
+      later.add(() => {
+        upstreamCalls.inc({ source: info.source, route: info.route, status: String(info.status) });
+        if (info.status !== 'circuit-open')
+          upstreamDuration.observe({ source: info.source, route: info.route }, info.durationMs / 1000);
+      });
     },
     onRetry(info: { source: SourceName; route: string }) {
       retries.inc({ source: info.source, route: info.route });

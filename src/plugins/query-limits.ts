@@ -253,7 +253,7 @@ export function nodesRequested(
 
 /**
  * The result that refuses an operation asking for more than `maxNodes` sessions, or null.
- * Run before execution by `useQueryLimits`, and by prepared operations (src/prepared.ts).
+ * Run before execution by `useQueryLimits`.
  */
 export function overNodeLimit(
   args: {

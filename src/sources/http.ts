@@ -155,7 +155,7 @@ class AttemptSignal extends EventEmitter {
 
 /**
  * A cancellation made of plain callbacks, no EventTarget: a call shared by several requests,
- * and a request served by the Node fast path (aborted when its client goes away).
+ * a WebSocket's operations (aborted when its socket closes), a live stream.
  */
 export class CallCancel implements CancelSignal {
   aborted = false;
