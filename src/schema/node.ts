@@ -65,7 +65,14 @@ export function decodeGlobalId(text: string): { typename: string; id: string } |
  * @throws GraphQLError `BAD_USER_INPUT` otherwise
  */
 export function parseGlobalId(text: string, argument: string): { typename: string; id: string; source: SourceModule } {
-  const decoded = decodeGlobalId(text);
+  return checkSessionId(decodeGlobalId(text), argument);
+}
+
+/** The checks of `parseGlobalId`, on an id already decoded. */
+function checkSessionId(
+  decoded: { typename: string; id: string } | null,
+  argument: string,
+): { typename: string; id: string; source: SourceModule } {
   const typename = decoded?.typename ?? '';
   const id = decoded?.id ?? '';
   const source = sourceOfType(typename);
@@ -110,7 +117,7 @@ function nodeLoad(
       );
     return (context) => other.load(context, decoded.id);
   }
-  const { id, source } = parseGlobalId(text, argument);
+  const { id, source } = checkSessionId(decoded, argument);
   return (context, info) => {
     for (const lookahead of lookaheads) lookahead(context, source, id, info);
     return load(context, source, id);
