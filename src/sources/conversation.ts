@@ -1,5 +1,6 @@
 import type { CallContext, UpstreamHttp } from './http.js';
 import type { DateTimeValue } from './session.js';
+import { rfc3339ToMicros } from './time.js';
 
 /** The normalised message roles (the `MessageRole` enum). */
 export type MessageRoleName = 'USER' | 'AGENT' | 'TOOL' | 'SYSTEM' | 'UNKNOWN';
@@ -124,9 +125,16 @@ export class ConversationMessage implements MessageRecord {
     readonly parts: readonly MessagePartRecord[],
     readonly text: string,
     readonly createdAt: DateTimeValue,
-    readonly createdAtMicros: number,
     readonly isError: boolean,
   ) {}
+
+  private micros: number | undefined = undefined;
+
+  /** Worked out on first use: of a conversation answered whole, most messages are never asked. */
+  get createdAtMicros(): number {
+    this.micros ??= typeof this.createdAt === 'number' ? this.createdAt * 1000 : rfc3339ToMicros(this.createdAt);
+    return this.micros;
+  }
 }
 
 /** A string field of a loosely checked JSON object, or null. */

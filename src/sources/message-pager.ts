@@ -53,8 +53,25 @@ function compareTo(message: MessageRecord, position: MessagePosition): number {
   return message.sourceId === position.id ? 0 : message.sourceId < position.id ? -1 : 1;
 }
 
+/** A listed message's position: its instant is read from the message only when a cursor is made. */
+class ListedPosition implements MessagePosition {
+  constructor(
+    readonly cursor: string | null,
+    readonly offset: number,
+    private readonly message: MessageRecord,
+  ) {}
+
+  get micros(): number {
+    return this.message.createdAtMicros;
+  }
+
+  get id(): string {
+    return this.message.sourceId;
+  }
+}
+
 function positionOf(message: MessageRecord, cursor: string | null, offset: number): MessagePosition {
-  return { cursor, offset, micros: message.createdAtMicros, id: message.sourceId };
+  return new ListedPosition(cursor, offset, message);
 }
 
 /** Index of the position's message in `messages`, or of the first message after where it was. */

@@ -10,7 +10,7 @@ import {
   ToolCallPart,
   ToolResultPart,
 } from '../conversation.js';
-import { rfc3339ToMicros, toUtcText } from '../time.js';
+import { toUtcText } from '../time.js';
 import type { EverrunsContentPartPayload, EverrunsMessagePayload } from './payload.js';
 
 /**
@@ -57,7 +57,6 @@ export function toEverrunsMessage(sessionId: string, payload: EverrunsMessagePay
     parts,
     joinText(parts),
     toUtcText(payload.created_at),
-    rfc3339ToMicros(payload.created_at),
     parts.some((part) => part.kind === 'TOOL_RESULT' && part.isError),
   );
 }

@@ -66,7 +66,6 @@ export function toFactoryMessage(sessionId: string, payload: FactoryMessagePaylo
     parts,
     joinText(parts),
     payload.createdAt,
-    payload.createdAt * 1000,
     payload.isError ?? parts.some((part) => part.kind === 'TOOL_RESULT' && part.isError),
   );
 }
