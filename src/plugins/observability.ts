@@ -24,8 +24,8 @@ class RequestRecord {
 }
 
 /**
- * Accounting (metrics, log lines) waits until the answers in hand are written: a client never
- * waits on its own request's bookkeeping. One `setImmediate` runs the whole batch after this
+ * A request's accounting (its metrics and log line) waits until the answers in hand are written:
+ * a client never waits on its own bookkeeping. One `setImmediate` runs the whole batch after this
  * turn's I/O, and a scrape of /metrics runs what is still waiting first.
  */
 class AfterAnswers {
@@ -41,6 +41,16 @@ class AfterAnswers {
     for (const work of batch) work();
   }
 }
+
+/** A GraphQL request's log line. */
+type RequestLine = {
+  readonly operation: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly upstreamCalls: number;
+  readonly retries: number;
+  readonly errors: readonly string[];
+};
 
 const MAX_OPERATION_LABELS = 50;
 const MAX_CODE_LABELS = 50;
@@ -178,23 +188,28 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
   const json = (body: unknown, status: number) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 
-  /** Counts a finished request and writes its log line. */
+  /**
+   * Counts a finished request and writes its log line. The line is read now, so what waits holds
+   * the line alone, not the request's context and the data its loaders hold.
+   */
   const finish = (record: RequestRecord, status: number) => {
     const seconds = (performance.now() - record.started) / 1000;
-    later.add(() => account(record, status, seconds));
-  };
-  const account = (record: RequestRecord, status: number, seconds: number) => {
-    requests.inc({ operation: record.operation, status: String(status) });
-    for (const code of new Set(record.codes)) requestErrors.inc({ code: codeLabel(code) });
-    duration.observe({ operation: record.operation }, seconds);
-    log('info', 'request', {
+    const line: RequestLine = {
       operation: record.operation,
       status,
       durationMs: Math.round(seconds * 10_000) / 10,
       upstreamCalls: record.context?.budget.upstreamCalls ?? 0,
       retries: record.context?.budget.retries ?? 0,
       errors: record.codes,
-    });
+    };
+    record.context = null;
+    later.add(() => account(line, seconds));
+  };
+  const account = (line: RequestLine, seconds: number) => {
+    requests.inc({ operation: line.operation, status: String(line.status) });
+    for (const code of new Set(line.errors)) requestErrors.inc({ code: codeLabel(code) });
+    duration.observe({ operation: line.operation }, seconds);
+    log('info', 'request', line);
   };
 
   const plugin: Plugin<GraphQLContext> = {
@@ -326,12 +341,11 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
   };
 
   const hooks = {
+    // At once, not after the answer: deferred work mid-request left some processes GC-bound (docs/performance.md).
     onCall(info: UpstreamCallInfo) {
-      later.add(() => {
-        upstreamCalls.inc({ source: info.source, route: info.route, status: String(info.status) });
-        if (info.status !== 'circuit-open')
-          upstreamDuration.observe({ source: info.source, route: info.route }, info.durationMs / 1000);
-      });
+      upstreamCalls.inc({ source: info.source, route: info.route, status: String(info.status) });
+      if (info.status !== 'circuit-open')
+        upstreamDuration.observe({ source: info.source, route: info.route }, info.durationMs / 1000);
     },
     onRetry(info: { source: SourceName; route: string }) {
       retries.inc({ source: info.source, route: info.route });
