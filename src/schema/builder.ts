@@ -18,6 +18,9 @@ export interface DateTimeInput {
  * The one schema builder. It defines no types: each type family has its own file, and
  * schema/index.ts imports them all. Fields are non-null unless they say otherwise.
  */
+/** The `id` field's description on the Node interface and every node type. */
+export const NODE_ID_DESCRIPTION = 'Global id: opaque, stable, accepted by `node` and `nodes`.';
+
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   DefaultFieldNullability: false;
@@ -51,7 +54,7 @@ export const builder = new SchemaBuilder<{
       description: 'Where a page of a connection stands (Relay cursor connections).',
       shareable: true,
     },
-    idFieldOptions: { description: 'Global id: opaque, stable, accepted by `node` and `nodes`.' },
+    idFieldOptions: { description: NODE_ID_DESCRIPTION },
     cursorFieldOptions: { description: 'Opaque cursor of this edge; pass it as `after` (or `before`).' },
     nodeFieldOptions: { nullable: false, description: 'The session at this edge.' },
     edgesFieldOptions: { nullable: false, description: 'The page, in connection order.' },

@@ -8,7 +8,7 @@ import type { EverrunsCapabilityPayload } from '../sources/everruns/payload.js';
 import type { EverrunsSessionRecord } from '../sources/everruns/to-session.js';
 import { builder } from './builder.js';
 import { badInput, mutationErrors, notFoundAs, rejectedFieldAs, validateInput } from './errors.js';
-import { decodeGlobalId, loadByGlobalId, sessionEntityKey } from './node.js';
+import { decodeGlobalId, loadByGlobalId, nodeId, sessionEntityKey } from './node.js';
 import { CURSOR_ID, CURSOR_SCOPE, CURSOR_TIME, decodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
 import { sourceRequest } from './source-request.js';
@@ -28,12 +28,12 @@ const EverrunsCapability = builder.objectRef<EverrunsCapabilityPayload>('Everrun
 
 export const EverrunsSession = builder.objectRef<EverrunsSessionRecord>('EverrunsSession');
 
-builder.node(EverrunsSession, {
+builder.objectType(EverrunsSession, {
   description: 'An Everruns agent session (Everruns API v1).',
-  interfaces: [Session],
-  id: { resolve: (s) => s.sourceId },
+  interfaces: [builder.nodeInterfaceRef(), Session],
   isTypeOf: isEverrunsSession,
   fields: (t) => ({
+    id: t.id(nodeId('EverrunsSession', (s) => s.sourceId)),
     organizationId: t.exposeString('organizationId', { description: 'Organisation (`org_` + 32 hex).' }),
     agentId: t.exposeString('agentId', { description: 'Agent working in the session (`agent_` + 32 hex).' }),
     modelId: t.exposeString('modelId', {

@@ -11,7 +11,7 @@ import type {
 import type { FactorySessionRecord } from '../sources/factory/to-session.js';
 import { builder } from './builder.js';
 import { badInput, mutationErrors, notFoundAs, rejectedFieldAs, validateInput } from './errors.js';
-import { decodeGlobalId, loadByGlobalId, sessionEntityKey } from './node.js';
+import { decodeGlobalId, loadByGlobalId, nodeId, sessionEntityKey } from './node.js';
 import { CURSOR_ID, CURSOR_SCOPE, CURSOR_TIME, decodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session, TokenUsage } from './session.js';
 import { sourceRequest } from './source-request.js';
@@ -129,12 +129,12 @@ const FactorySessionSettings = builder.objectRef<FactorySessionSettingsPayload>(
 
 export const FactorySession = builder.objectRef<FactorySessionRecord>('FactorySession');
 
-builder.node(FactorySession, {
+builder.objectType(FactorySession, {
   description: 'A Factory agent session (Factory Public API v0).',
-  interfaces: [Session],
-  id: { resolve: (s) => s.sourceId },
+  interfaces: [builder.nodeInterfaceRef(), Session],
   isTypeOf: isFactorySession,
   fields: (t) => ({
+    id: t.id(nodeId('FactorySession', (s) => s.sourceId)),
     computerId: t.exposeString('computerId', { nullable: true, description: 'The computer the session runs on.' }),
     messageCount: t.exposeInt('messageCount', { description: 'Messages in the session.' }),
     settings: t.field({

@@ -30,7 +30,7 @@ import { allSources, type SourceModule, sourceNamed } from '../sources/registry.
 import type { SessionRecord } from '../sources/session.js';
 import { builder } from './builder.js';
 import { badInput, mutationErrors, notFoundAs, reportInvalidItems, validateInput } from './errors.js';
-import { decodeGlobalId, registerNodeType, registerSessionLookahead } from './node.js';
+import { decodeGlobalId, nodeId, registerNodeType, registerSessionLookahead } from './node.js';
 import { CURSOR_ID, CURSOR_TIME, decodeCursor, lazyConnection, pageSize } from './paging.js';
 import { Session } from './session.js';
 import { withArticle } from './source-docs.js';
@@ -172,11 +172,12 @@ function isMessage(value: unknown): value is MessageRecord {
 
 export const Message = builder.objectRef<MessageRecord>('Message');
 
-builder.node(Message, {
+builder.objectType(Message, {
   description: 'One message of a session’s conversation.',
-  id: { resolve: messageRawId },
+  interfaces: [builder.nodeInterfaceRef()],
   isTypeOf: isMessage,
   fields: (t) => ({
+    id: t.id(nodeId('Message', messageRawId)),
     sourceId: t.exposeString('sourceId', { description: "The upstream's own id of the message." }),
     session: t.field({
       type: Session,
