@@ -393,6 +393,27 @@ describe('Message', () => {
     expect(h.emulator.switchboard.count(EVERRUNS_LIST)).toBe(1);
   });
 
+  it('a Factory message asked by node(id) beside a page that holds it costs no call of its own', async () => {
+    const session = globalId('FactorySession', longSession('FACTORY'));
+    const page = await h.query(
+      `query($s: ID!) { node(id: $s) { ... on Session { messages(first: 3) { edges { node { id text } } } } } }`,
+      { s: session },
+    );
+    const second = dataOf<{ messages: { edges: { node: { id: string; text: string } }[] } }>(page, 'node').messages
+      .edges[1]?.node;
+    if (!second) throw new Error('no messages');
+    h.emulator.switchboard.resetCounts();
+    const read = await h.query(
+      `query($s: ID!, $m: ID!) {
+        node(id: $s) { ... on Session { messages(first: 3) { edges { node { id } } } } }
+        m: node(id: $m) { ... on Message { id text } }
+      }`,
+      { s: session, m: second.id },
+    );
+    expect(read.body).toMatchObject({ data: { m: { id: second.id, text: second.text } } });
+    expect(h.emulator.switchboard.count(FACTORY_ONE)).toBe(0);
+  });
+
   it('a Message id of an unknown message is null; a malformed one is BAD_USER_INPUT with no call', async () => {
     const unknown = globalId('Message', `EVERRUNS:${longSession('EVERRUNS')}:message_${'0'.repeat(32)}`);
     const read = await h.query('query($id: ID!) { node(id: $id) { id } }', { id: unknown });

@@ -31,11 +31,24 @@ class LoaderState {
   readonly pages = new Map<string, Promise<MessagePage>>();
   readonly lists = new Map<string, Promise<MessageList>>();
   readonly ones = new Map<string, Promise<MessageRecord | null>>();
-  /** Messages pages have returned (or writes answered), by message key. */
-  readonly seen = new Map<string, MessageRecord>();
+  /** Pages returned, by page key: searched (rarely) rather than indexed per message. */
+  readonly pagesSeen = new Map<string, MessagePage>();
+  /** Messages writes answered, by message key. */
+  readonly written = new Map<string, MessageRecord>();
   readonly pagesInFlight = new Set<Promise<unknown>>();
   /** Whole `messages` reads by session and arguments: a look-ahead and the field share one. */
   readonly reads = new Map<string, Promise<MessageRead>>();
+}
+
+/** A message a page of this request returned, if any did. */
+function seenInPages(state: LoaderState, key: MessageKey): MessageRecord | undefined {
+  for (const page of state.pagesSeen.values()) {
+    const found = page.messages.find(
+      (message) => message.sessionId === key.sessionId && message.sourceId === key.messageId,
+    );
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**
@@ -70,7 +83,7 @@ export class MessageLoader {
         mapBounded(keys, this.concurrency, async (key) => {
           const { http, call } = this.use();
           const page = await listing.listPage(http, call, key.sessionId, key);
-          for (const message of page.messages) state.seen.set(recordKey(message), message);
+          state.pagesSeen.set(pageKey(key), page);
           return page;
         }),
       { cacheKeyFn: pageKey, cacheMap: state.pages, maxBatchSize: 1000 },
@@ -118,7 +131,7 @@ export class MessageLoader {
         // A page in flight in this request may hold the message (a `node` beside `messages`).
         if (state.pagesInFlight.size > 0) await Promise.allSettled(state.pagesInFlight);
         return mapBounded(keys, this.concurrency, (key) => {
-          const known = state.seen.get(messageKey(key));
+          const known = state.written.get(messageKey(key)) ?? seenInPages(state, key);
           if (known) return known;
           const { http, call } = this.use();
           return listing.getMessage(http, call, key.sessionId, key.messageId);
@@ -148,7 +161,7 @@ export class MessageLoader {
   prime(message: MessageRecord): void {
     const key = recordKey(message);
     const state = this.caches();
-    state.seen.set(key, message);
+    state.written.set(key, message);
     state.ones.delete(key);
   }
 
@@ -157,7 +170,7 @@ export class MessageLoader {
     const state = this.state;
     if (state === null) return;
     const prefix = `${sessionId}\n`;
-    for (const cache of [state.pages, state.ones, state.seen, state.reads]) {
+    for (const cache of [state.pages, state.ones, state.pagesSeen, state.written, state.reads]) {
       for (const key of cache.keys()) if (key.startsWith(prefix)) cache.delete(key);
     }
     state.lists.delete(sessionId);
