@@ -14,13 +14,13 @@ export interface DateTimeInput {
   readonly text: string;
 }
 
+/** The `id` field's description on the Node interface and every node type. */
+export const NODE_ID_DESCRIPTION = 'Global id: opaque, stable, accepted by `node` and `nodes`.';
+
 /**
  * The one schema builder. It defines no types: each type family has its own file, and
  * schema/index.ts imports them all. Fields are non-null unless they say otherwise.
  */
-/** The `id` field's description on the Node interface and every node type. */
-export const NODE_ID_DESCRIPTION = 'Global id: opaque, stable, accepted by `node` and `nodes`.';
-
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   DefaultFieldNullability: false;
