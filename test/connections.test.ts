@@ -137,10 +137,16 @@ describe('everrunsSessions', () => {
       const result = await page(EVERRUNS_PAGE, 'everrunsSessions', { last: 7, before });
       seen.unshift(...result.edges.map((edge) => edge.node.sourceId));
       expect(result.pageInfo.hasNextPage).toBe(before !== null);
+      expect(result.totalCount).toBe(expected.length);
       if (!result.pageInfo.hasPreviousPage) break;
       before = result.pageInfo.startCursor;
     }
     expect(seen).toEqual(expected);
+    // Before the first session: an empty page that still counts them all.
+    const head = await page(EVERRUNS_PAGE, 'everrunsSessions', { first: 1 });
+    const none = await page(EVERRUNS_PAGE, 'everrunsSessions', { last: 5, before: head.pageInfo.startCursor });
+    expect(none).toMatchObject({ totalCount: expected.length, edges: [] });
+    expect(none.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
   });
 
   it('filters by agentId', async () => {

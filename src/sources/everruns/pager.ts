@@ -98,17 +98,19 @@ export async function readEverrunsBackward(
   agentId: string | null,
 ): Promise<EverrunsRead> {
   let endOffset: number;
+  let total: number;
   if (end) {
     // Where the `before` item sits now (it may have moved).
     const located = await locateAfter(list, end, 1, agentId);
     endOffset = located.offsetOfKey ?? located.offset;
+    total = located.total;
   } else {
     const probe = await list({ offset: 0, limit: 1, agentId });
     endOffset = probe.total;
+    total = probe.total;
   }
   const startOffset = Math.max(0, endOffset - count);
   const sessions: EverrunsSessionRecord[] = [];
-  let total = endOffset;
   let next = startOffset;
   while (next < endOffset) {
     const page = await list({ offset: next, limit: Math.min(MAX_LIMIT, endOffset - next), agentId });
