@@ -50,4 +50,25 @@ describe('sessionEvents with ephemeral deltas', () => {
     await resumed.waitFor((payloads) => payloads.length >= rest.length);
     expect(eventsOf(resumed.payloads).map((event) => event.upstreamType)).toEqual(rest);
   });
+
+  it('`after` a delta that came before any new stored event resumes at the next stored event', async () => {
+    const id = acme().everrunsSessions.filter((s) => s.json.status === 'idle')[9]?.json.id ?? '';
+    const sessionId = globalId('EverrunsSession', id);
+    const live = await subscribeSse(h.url, EVENTS, { id: sessionId });
+    open.push(live);
+    await until(() => h.emulator.openSseStreams(id) === 1);
+    const delta = { type: 'output.message.delta', data: { turn_id: 'turn_x', delta: 'Hel' } };
+    h.emulator.events.append(id, delta);
+    await live.waitFor((payloads) => payloads.length === 1);
+    h.emulator.events.append(id, { type: 'reason.started', data: { n: 1 } });
+    h.emulator.events.append(id, { type: 'reason.started', data: { n: 2 } });
+    await live.waitFor((payloads) => payloads.length === 3);
+    const [first] = eventsOf(live.payloads);
+    expect(first?.__typename).toBe('MessageDeltaEvent');
+
+    const resumed = await subscribeSse(h.url, EVENTS, { id: sessionId, after: first?.cursor });
+    open.push(resumed);
+    await resumed.waitFor((payloads) => payloads.length >= 2);
+    expect(eventsOf(resumed.payloads).map((event) => event.upstreamType)).toEqual(['reason.started', 'reason.started']);
+  });
 });

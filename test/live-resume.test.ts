@@ -46,6 +46,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 describe('sessionEvents resumes', () => {
   it('across a planned cycle and a dropped stream: no gap, no duplicate; `after` replays exactly the rest', async () => {
     const id = idleEverruns();
+    const lastStored = h.emulator.events.eventsAfter(id, {}).at(-1)?.id;
     const subscription = await subscribeSse(h.url, EVENTS, { id: globalId('EverrunsSession', id) });
     open.push(subscription);
     await until(() => h.emulator.openSseStreams(id) === 1);
@@ -66,7 +67,8 @@ describe('sessionEvents resumes', () => {
       .filter((request) => request.route === 'GET /v1/sessions/:id/sse')
       .map((request) => request.query.since_id ?? null);
     expect(sinceIds).toHaveLength(3);
-    expect(sinceIds[0]).toBeNull();
+    // The stream starts after the last event stored before the subscription: no history, no gap.
+    expect(sinceIds[0]).toBe(lastStored);
 
     const cursor = eventsOf(subscription.payloads)[11]?.cursor;
     const resumed = subscribeWs(h.url, EVENTS, { id: globalId('EverrunsSession', id), after: cursor });
@@ -77,6 +79,20 @@ describe('sessionEvents resumes', () => {
     await subscription.waitFor((payloads) => payloads.length >= 27);
     expect(numbers(resumed)).toEqual(range(12, 27));
     expect(numbers(subscription)).toEqual(range(0, 27));
+  });
+
+  it('a cycle before any new stored event: the events stored while it reconnects arrive', async () => {
+    const id = idleEverruns();
+    const subscription = await subscribeSse(h.url, EVENTS, { id: globalId('EverrunsSession', id) });
+    open.push(subscription);
+    await until(() => h.emulator.openSseStreams(id) === 1);
+    expect(h.emulator.cycleSseStreams(id)).toBe(1);
+    append(id, 0, 3); // while the stream reconnects: nothing stored was delivered yet
+    await until(() => h.emulator.openSseStreams(id) === 1);
+    append(id, 3, 2);
+    await subscription.waitFor((payloads) => payloads.length >= 5);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(numbers(subscription)).toEqual(range(0, 5));
   });
 
   it('three 503s on reconnect: backoff, then recovery with no lost event', async () => {

@@ -43,7 +43,8 @@ const FATAL = new Set(['NOT_FOUND', 'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_IN
 
 /*
  * A position is the last stored event's id, and for an ephemeral delta (no `id:` line) a `~n`
- * sequence after it: `event_...`, `event_...~3`, or `~2` before any stored event was seen.
+ * sequence after it: `event_...` or `event_...~3` (`BEFORE_ALL~3` in a session with no stored
+ * event yet). A bare `~2` is what older versions gave a delta before any stored event was seen.
  */
 const POSITION = /^([A-Za-z0-9_-]{1,128})?(?:~([1-9][0-9]{0,8}))?$/;
 
@@ -120,6 +121,30 @@ function toLive(sessionId: string, event: EverrunsEventPayload, position: string
 
 const eventsPath = (sessionId: string, tail: string) => `/v1/sessions/${encodeURIComponent(sessionId)}/${tail}`;
 
+/** Below every event id: the start of a session with no stored event yet. */
+const BEFORE_ALL = 'event_00000000000000000000000000000000';
+
+/** The session's stored events after `since` (all of them without it), as the stream would send them. */
+async function storedEvents(
+  access: LiveAccess,
+  sessionId: string,
+  since: string | null,
+  options: LiveOptions,
+): Promise<EverrunsEventPayload[]> {
+  const answer = await access.http.send(
+    access.call(),
+    {
+      method: 'GET',
+      route: 'GET /v1/sessions/:id/events',
+      path: eventsPath(sessionId, 'events'),
+      query: { since_id: since ?? undefined, exclude: options.deltas ? undefined : DELTA },
+    },
+    RAW_ANSWER,
+  );
+  const list = parseAnswer(EVERRUNS, everrunsEventListPayload, answer.body);
+  return parseItems(EVERRUNS, list.data, everrunsEventPayload).items;
+}
+
 /** Waits `ms` unless the work stops first. */
 function sleep(ms: number, access: LiveAccess): Promise<void> {
   return new Promise((resolve) => {
@@ -164,19 +189,8 @@ export function everrunsLive(overrides: Partial<EverrunsLiveOptions> = {}): Live
       const since = parsePosition(from)?.id ?? '';
       // A position before any stored event has nothing upstream can replay from.
       if (since === '') return [];
-      const answer = await access.http.send(
-        access.call(),
-        {
-          method: 'GET',
-          route: 'GET /v1/sessions/:id/events',
-          path: eventsPath(sessionId, 'events'),
-          query: { since_id: since, exclude: options.deltas ? undefined : DELTA },
-        },
-        RAW_ANSWER,
-      );
-      const list = parseAnswer(EVERRUNS, everrunsEventListPayload, answer.body);
-      const { items } = parseItems(EVERRUNS, list.data, everrunsEventPayload);
-      return items.filter((event) => event.id > since).map((event) => toLive(sessionId, event, event.id));
+      const events = await storedEvents(access, sessionId, since, options);
+      return events.filter((event) => event.id > since).map((event) => toLive(sessionId, event, event.id));
     },
 
     isAfter(event, last) {
@@ -214,13 +228,16 @@ async function watchStream(
     let planned = false;
     let idle: NodeJS.Timeout | undefined;
     try {
+      // Start after the last stored event, not live: a reconnect before the next stored event
+      // then resumes with `since_id` too, and a delta's position names a stored event.
+      if (lastId === '') lastId = (await storedEvents(access, sessionId, null, options)).at(-1)?.id ?? BEFORE_ALL;
       const stream = await access.http.openStream(
         access.call(),
         {
           method: 'GET',
           route: 'GET /v1/sessions/:id/sse',
           path: eventsPath(sessionId, 'sse'),
-          query: { since_id: lastId === '' ? undefined : lastId, exclude: options.deltas ? undefined : DELTA },
+          query: { since_id: lastId, exclude: options.deltas ? undefined : DELTA },
         },
         'text/event-stream',
       );
@@ -246,7 +263,7 @@ async function watchStream(
         const event = parsed.data;
         if (message.id) {
           // A replay after a reconnect starts after `since_id`; anything at or before it was delivered.
-          if (lastId !== '' && message.id <= lastId) return;
+          if (message.id <= lastId) return;
           lastId = message.id;
           sequence = 0;
           sink.event(toLive(sessionId, event, message.id));
