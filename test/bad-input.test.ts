@@ -29,6 +29,19 @@ describe('bad arguments give BAD_USER_INPUT with a message saying what is allowe
     expect(h.emulator.switchboard.countPrefix('GET ')).toBe(0);
   });
 
+  it.each(['', 'c'.repeat(257)])("factorySessions(computerId: %j) is the feed filter's check", async (computerId) => {
+    const error = only(
+      await h.query('query($c: String) { factorySessions(first: 2, computerId: $c) { edges { cursor } } }', {
+        c: computerId,
+      }),
+    );
+    expect(error).toMatchObject({
+      message: '"computerId" must be 1-256 characters.',
+      extensions: { code: 'BAD_USER_INPUT', argument: 'computerId' },
+    });
+    expect(h.emulator.switchboard.countPrefix('GET ')).toBe(0);
+  });
+
   it('mixing forward and backward paging', async () => {
     const error = only(await h.query('{ everrunsSessions(first: 2, last: 2) { totalCount } }'));
     expect(error?.message).toBe('Page either forward (first/after) or backward (last/before), not both.');

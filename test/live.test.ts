@@ -143,6 +143,25 @@ describe.each([
   });
 });
 
+describe('sessionEvents limits', () => {
+  it('a selection over MAX_NODES per event is refused with LIMIT_EXCEEDED before any upstream call', async () => {
+    const id = h.emulator.tenants.get('acme')?.everrunsSessions[0]?.json.id ?? '';
+    const pages = Array.from({ length: 12 }, (_, n) => `m${n}: messages(first: 100) { edges { node { text } } }`).join(
+      ' ',
+    );
+    const subscription = await subscribeSse(
+      h.url,
+      `subscription($id: ID!) { sessionEvents(sessionId: $id) { cursor ... on MessageAddedEvent { message { session { ${pages} } } } } }`,
+      { id: globalId('EverrunsSession', id) },
+    );
+    open.push(subscription);
+    await subscription.waitFor((payloads) => payloads.length > 0);
+    expect(subscription.payloads[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', actual: 1200 });
+    await until(() => subscription.completed);
+    expect(h.emulator.switchboard.count('GET /v1/sessions/:id/sse')).toBe(0);
+  });
+});
+
 describe('sessionEvents arguments', () => {
   it('a malformed id or cursor is BAD_USER_INPUT before any upstream call', async () => {
     const subscription = await subscribeSse(h.url, EVENTS, { id: 'nope' });

@@ -21,7 +21,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/config.js';
 import { nodesRequested } from '../src/plugins/query-limits.js';
-import { schema } from '../src/schema/index.js';
+import { schema, subgraphSchema } from '../src/schema/index.js';
 
 const count = (query: string, variables: Record<string, unknown> = {}) => {
   const document = parse(query);
@@ -49,8 +49,28 @@ describe('nodesRequested: the sessions an operation may return (maxNodes)', () =
       {},
       9,
     ],
+    // A negative size is its field's error, and offsets nothing.
+    [
+      '{ x: everrunsSessions(last: -50000) { totalCount } factorySessions(first: 30) { totalCount: __typename } }',
+      {},
+      30,
+    ],
+    // Each event of a subscription runs its selection.
+    [
+      'subscription($id: ID!) { sessionEvents(sessionId: $id) { ... on MessageAddedEvent { message { session { messages(first: 100) { totalCount: __typename } } } } } }',
+      { id: 'x' },
+      100,
+    ],
   ])('%s %j -> %i', (query, variables, expected) => {
     expect(count(query, variables)).toBe(expected);
+  });
+
+  it('counts federation `_entities` as `nodes`: one session per representation', () => {
+    const document = parse('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }');
+    const operation = getOperationAST(document);
+    if (!operation) throw new Error('no operation');
+    const representations = Array.from({ length: 7 }, () => ({ __typename: 'FactorySession', id: 'x' }));
+    expect(nodesRequested(subgraphSchema(), document, operation, { r: representations })).toBe(7);
   });
 
   it('counts again with each request’s variables (the same document, other values)', () => {

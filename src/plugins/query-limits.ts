@@ -200,12 +200,20 @@ function planOf(
         size = (variables) => {
           const f = first(variables);
           const l = last(variables);
-          return typeof f === 'number' ? f : typeof l === 'number' ? l : DEFAULT_PAGE_SIZE;
+          // A negative size is refused by its field; counted as it stands, it would offset the others.
+          return Math.max(0, typeof f === 'number' ? f : typeof l === 'number' ? l : DEFAULT_PAGE_SIZE);
         };
       } else if (parent === queryType && selection.name.value === 'nodes') {
         const ids = argument('ids');
         size = (variables) => {
           const value = ids(variables);
+          return Array.isArray(value) ? value.length : 0;
+        };
+      } else if (parent === queryType && selection.name.value === '_entities') {
+        // Federation's entity lookup (subgraph mode): one session per representation, as `nodes`.
+        const representations = argument('representations');
+        size = (variables) => {
+          const value = representations(variables);
           return Array.isArray(value) ? value.length : 0;
         };
       } else if (parent === queryType && selection.name.value === 'node') {
@@ -218,7 +226,12 @@ function planOf(
     }
     return found;
   };
-  const root = operation.operation === 'mutation' ? schema.getMutationType() : queryType;
+  const root =
+    operation.operation === 'mutation'
+      ? schema.getMutationType()
+      : operation.operation === 'subscription'
+        ? schema.getSubscriptionType()
+        : queryType;
   const plan = root ? walk(operation.selectionSet, root, new Set()) : [];
   bySchema.set(operation, plan);
   return plan;
@@ -300,6 +313,11 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
       addValidationRule(rootFields);
     },
     onExecute({ args, setResultAndStopExecution }) {
+      const refused = overNodeLimit(args, maxNodes);
+      if (refused) setResultAndStopExecution(refused);
+    },
+    // Each event of a subscription runs its whole selection: the same limit applies.
+    onSubscribe({ args, setResultAndStopExecution }) {
       const refused = overNodeLimit(args, maxNodes);
       if (refused) setResultAndStopExecution(refused);
     },

@@ -208,6 +208,9 @@ builder.queryField('factorySessions', (t) =>
     resolve: async (_root, args, context, info) => {
       const first = pageSize(args.first, 'first');
       const computerId = args.computerId ?? null;
+      // The same check as the feed's `filter.computerId`.
+      const problem = computerId === null ? null : factorySource.feed.filterField?.check(computerId);
+      if (problem) throw badInput(`"computerId" ${problem}`, 'computerId');
       const scope = computerId === null ? null : scopeDigest([computerId]);
       const after = args.after
         ? decodeCursor(context.cursors, 'factorySessions', factoryCursor, args.after, 'after')
