@@ -122,4 +122,22 @@ describe('with only Everruns configured', () => {
       'Factory is not configured on this gateway (set FACTORY_BASE_URL).',
     );
   });
+
+  it('the merged feed ends with Everruns: a source that is off is not waited for', async () => {
+    const feed = `query($after: String) { sessions(first: 100, after: $after) {
+      edges { node { sourceId } } pageInfo { hasNextPage endCursor } unavailableSources } }`;
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 1; ; pages++) {
+      const response = await h.query(feed, { after });
+      expect(errorCodes(response)).toEqual([{ path: 'sessions', code: 'SOURCE_NOT_CONFIGURED', source: 'FACTORY' }]);
+      type Feed = { edges: { node: { sourceId: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      const page: Feed = dataOf<Feed>(response, 'sessions');
+      seen.push(...page.edges.map((edge) => edge.node.sourceId));
+      if (!page.pageInfo.hasNextPage) break;
+      expect(pages).toBeLessThan(3);
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toHaveLength(230);
+  });
 });

@@ -104,6 +104,9 @@ export class Lane<P> {
   }
 }
 
+/** Failures a later request may not meet; a source that is off or refuses the key is not waited for. */
+const TRANSIENT: ReadonlySet<string> = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_RATE_LIMITED']);
+
 export interface MergedEdge {
   readonly session: SessionRecord;
   /** Every lane's state right after this edge, by source (the edge cursor's content). */
@@ -151,11 +154,11 @@ export async function mergeLanes(
       const head = lane.head;
       if (head && (next === null || before(head, lane.rank, next.head ?? head, next.rank))) next = lane;
     }
-    // Nothing left in healthy lanes; a failed lane may still hold items.
+    // Nothing left in healthy lanes; a lane that failed for now may still hold items.
     if (next === null)
       return page(
         edges,
-        lanes.some((lane) => lane.error !== null),
+        lanes.some((lane) => lane.error !== null && TRANSIENT.has(lane.error.code)),
         lanes,
       );
     const { session, kept } = next.take();
