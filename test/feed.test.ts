@@ -112,6 +112,30 @@ describe('the merged feed', () => {
     expect(seen).toHaveLength(470);
   });
 
+  it('resumes a source after its last session when more than a page of its sessions was created since', async () => {
+    const tenant = h.emulator.tenants.get('globex');
+    const expected = expectedFeed('globex').map((item) => item.label);
+    const headers = { 'x-factory-api-key': DEMO_KEYS.globex.factory, 'x-everruns-api-key': DEMO_KEYS.globex.everruns };
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 5; page++) {
+      const result = dataOf<FeedPage>(await h.query(FEED, { first: 3, after }, headers), 'sessions');
+      seen.push(...result.edges.map((edge) => label(edge.node)));
+      after = result.pageInfo.endCursor;
+      if (page > 0) continue;
+      // Six newer Factory sessions: the first page's last Factory session moves past a re-read of six.
+      for (let n = 0; n < 6; n++) {
+        const created = await fetch(`${h.emulator.factoryUrl}/api/v0/sessions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${DEMO_KEYS.globex.factory}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ computerId: tenant?.computerIds[0] }),
+        });
+        expect(created.status).toBe(201);
+      }
+    }
+    expect(seen).toEqual(expected.slice(0, 15));
+  });
+
   it('stays exactly-once when sessions are created and deleted on both upstreams between pages', async () => {
     const tenant = h.emulator.tenants.get('globex');
     const expected = expectedFeed('globex').map((item) => item.label);

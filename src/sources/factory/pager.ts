@@ -52,8 +52,13 @@ export async function readFactory(
   for (;;) {
     const page = await list({ limit, cursor, computerId });
     invalid += page.invalidItems;
-    const sessions = skipAfter ? skipThrough(page.sessions, skipAfter) : page.sessions;
-    skipAfter = null;
+    let sessions = page.sessions;
+    if (skipAfter) {
+      const skipped = skipThrough(page.sessions, skipAfter);
+      sessions = skipped.rest;
+      // Sessions created since can push the last item into a later page: skip on until past it.
+      if (skipped.passed) skipAfter = null;
+    }
     let consumed = page.sessions.length - sessions.length;
     for (const session of sessions) {
       if (items.length === count) return { items, hasMore: true };
@@ -69,11 +74,20 @@ export async function readFactory(
     if (items.length === count) return { items, hasMore: true };
     if (invalid > invalidItemBudget(count)) return endDriftedRead(FACTORY, items, invalid);
     cursor = page.nextCursor;
-    limit = Math.min(MAX_LIMIT, count - items.length);
+    limit = skipAfter ? MAX_LIMIT : Math.min(MAX_LIMIT, count - items.length);
   }
 }
-function skipThrough(sessions: readonly FactorySessionRecord[], key: SessionKey): readonly FactorySessionRecord[] {
+
+/** The sessions after `key` in a page, and whether the page reaches past it. */
+function skipThrough(
+  sessions: readonly FactorySessionRecord[],
+  key: SessionKey,
+): { rest: readonly FactorySessionRecord[]; passed: boolean } {
   const index = sessions.findIndex((session) => session.sourceId === key.id);
-  if (index >= 0) return sessions.slice(index + 1);
-  return sessions.filter((session) => compareKeys({ micros: session.createdAtMicros, id: session.sourceId }, key) > 0);
+  if (index >= 0) return { rest: sessions.slice(index + 1), passed: true };
+  // Gone (deleted), or further on: what follows its key, if anything here does.
+  const rest = sessions.filter(
+    (session) => compareKeys({ micros: session.createdAtMicros, id: session.sourceId }, key) > 0,
+  );
+  return { rest, passed: rest.length > 0 };
 }
