@@ -119,7 +119,7 @@ describe('the merged feed', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const result = dataOf<FeedPage>(await h.query(FEED, { first: 3, after }, headers), 'sessions');
+      const result: FeedPage = dataOf<FeedPage>(await h.query(FEED, { first: 3, after }, headers), 'sessions');
       seen.push(...result.edges.map((edge) => label(edge.node)));
       after = result.pageInfo.endCursor;
       if (page > 0) continue;
@@ -293,6 +293,22 @@ describe('merged feed filters', () => {
       'sessions',
     );
     expect(short.pageInfo.hasNextPage).toBe(true);
+  });
+
+  it('hasNextPage is false when the page holds the last session after createdAfter', async () => {
+    const after = '2026-11-18T00:00:00Z';
+    for (const sources of [['EVERRUNS'], ['FACTORY', 'EVERRUNS']]) {
+      const newer = expectedFeed().filter((item) => sources.includes(item.rank === 0 ? 'FACTORY' : 'EVERRUNS'));
+      const matches = newer.filter((item) => item.micros > micros(after));
+      expect(matches.length).toBeGreaterThan(3);
+      expect(matches.length).toBeLessThanOrEqual(100);
+      const filter = { sources, createdAfter: after };
+      const page = dataOf<FeedPage>(await h.query(FEED, { first: matches.length, filter }), 'sessions');
+      expect(page.edges.map((edge) => label(edge.node))).toEqual(matches.map((item) => item.label));
+      expect(page.pageInfo.hasNextPage, sources.join()).toBe(false);
+      const short = dataOf<FeedPage>(await h.query(FEED, { first: matches.length - 1, filter }), 'sessions');
+      expect(short.pageInfo.hasNextPage).toBe(true);
+    }
   });
 
   it('a cursor only resumes the filter it came from', async () => {

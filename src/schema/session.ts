@@ -274,7 +274,8 @@ builder.queryField('sessions', (t) =>
         };
         return new Lane(stream, start, { keep, stopAtOrBefore: filter.createdAfter });
       });
-      const page = await mergeLanes(lanes, first, keep !== null);
+      // createdAfter ends a lane inside the upstream's list: its remainder no longer says "more".
+      const page = await mergeLanes(lanes, first, keep !== null || filter.createdAfter !== null);
       if (lanes.length > 0 && page.failures.length === lanes.length) {
         for (const failure of page.failures.slice(1)) reportPartialFailure(context, failure, info);
         throw page.failures[0];
