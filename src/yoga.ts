@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { type DocumentNode, GraphQLError, Kind, type SelectionSetNode, subscribe } from 'graphql';
-import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, maskError, type Plugin, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config.js';
 import { createContext, type GraphQLContext, SocketOperation, type Transport } from './context.js';
@@ -13,7 +13,7 @@ import { log } from './log.js';
 import { createObservability } from './plugins/observability.js';
 import { usePartialErrors } from './plugins/partial-errors.js';
 import { PersistedDocuments, usePersistedDocuments } from './plugins/persisted-documents.js';
-import { requestGuards } from './plugins/request-guards.js';
+import { NOT_ACCEPTABLE, requestGuards } from './plugins/request-guards.js';
 import type { Tracing } from './plugins/tracing.js';
 import { exposeError, located, rootCause } from './schema/errors.js';
 import { schema, subgraphSchema } from './schema/index.js';
@@ -131,6 +131,7 @@ export function createGateway(config: GatewayConfig, tracing: Tracing | null = n
       // @defer and @stream, answered incrementally (multipart/mixed or SSE); graphql-js runs those.
       useDeferStream(),
       usePlainSubscribe(),
+      useStreamsNeedAccept(),
       observability.plugin,
       ...requestGuards(config),
       ...usePersistedDocuments(documents),
@@ -220,6 +221,56 @@ function usePlainSubscribe(): Plugin {
         if (Symbol.asyncIterator in result) return result;
         return result.errors?.some((error) => error.path !== undefined) ? result : subscribeFn(plain);
       });
+    },
+  };
+}
+
+/** Whether a document answers as a stream (a subscription, or `@defer`/`@stream`), by document. */
+const streamedVerdicts = new WeakMap<DocumentNode, boolean>();
+
+function streamed(document: DocumentNode): boolean {
+  let verdict = streamedVerdicts.get(document);
+  if (verdict === undefined) {
+    verdict =
+      incremental(document) ||
+      document.definitions.some(
+        (definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.operation === 'subscription',
+      );
+    streamedVerdicts.set(document, verdict);
+  }
+  return verdict;
+}
+
+/** Media ranges of `Accept` that a stream (multipart/mixed or text/event-stream) can answer. */
+const STREAM_RANGES = new Set(['*/*', 'multipart/*', 'multipart/mixed', 'text/*', 'text/event-stream']);
+
+/**
+ * Refuses a streamed operation over HTTP whose `Accept` no stream can answer, before it runs:
+ * Yoga picks the answer's format after execution, when a mutation has already been sent
+ * upstream and a subscription has already started its upstream work.
+ */
+function useStreamsNeedAccept(): Plugin<GraphQLContext> {
+  const refuse = (args: { readonly document: DocumentNode; readonly contextValue: YogaInitialContext & object }) => {
+    // A WebSocket operation streams whatever its head says; only HTTP negotiates the answer.
+    if (!streamed(args.document) || ('ws' in args.contextValue && args.contextValue.ws instanceof SocketOperation)) {
+      return null;
+    }
+    const accept = args.contextValue.request?.headers.get('accept') ?? null;
+    if (accept === null) return null;
+    const ranges = accept.split(',').map((range) => (range.split(';')[0] ?? '').trim().toLowerCase());
+    if (ranges.some((range) => STREAM_RANGES.has(range))) return null;
+    return new GraphQLError(NOT_ACCEPTABLE.message, {
+      extensions: { code: NOT_ACCEPTABLE.code, http: { status: 406 } },
+    });
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const refusal = refuse(args);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refusal = refuse(args);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
     },
   };
 }

@@ -295,8 +295,10 @@ describe('cursors: compact, and any edit is BAD_USER_INPUT before an upstream ca
     expect(cursor.length).toBeLessThan(80);
     for (const [field, tampered] of edits('sessionEvents', cursor)) {
       h.emulator.switchboard.reset();
-      const response = await h.query(EVENTS, { id, after: tampered });
-      expect({ field, message: response.body.errors?.[0]?.message }).toEqual({
+      const refused = await subscribeSse(h.url, EVENTS, { id, after: tampered });
+      await refused.waitFor((payloads) => payloads.length > 0);
+      await refused.close();
+      expect({ field, message: refused.payloads[0]?.errors?.[0]?.message }).toEqual({
         field,
         message: notACursorOf('sessionEvents'),
       });

@@ -240,6 +240,36 @@ describe('@defer over multipart/mixed', () => {
     expect(JSON.parse(text)).toEqual({
       errors: [{ message: expect.stringContaining('multipart/mixed'), extensions: { code: 'NOT_ACCEPTABLE' } }],
     });
+    // Refused before it ran: no upstream call.
+    expect(h.emulator.switchboard.countPrefix('GET ')).toBe(0);
+  });
+
+  it('refuses a deferred mutation it cannot answer before sending anything upstream', async () => {
+    const sessionId = globalId('FactorySession', factorySession());
+    const response = await post(
+      `mutation($id: ID!) { sendMessage(input: { sessionId: $id, text: "Hi." }) {
+        ... on SendMessagePayload { sentMessage { id } ... @defer { session { state } } } } }`,
+      { id: sessionId },
+      'application/graphql-response+json, application/json',
+    );
+    expect(response.status).toBe(406);
+    h.bodies.push(await response.text());
+    expect(h.emulator.switchboard.countPrefix('POST ')).toBe(0);
+  });
+
+  it('refuses a subscription POSTed for JSON before it starts upstream work', async () => {
+    const id = h.emulator.tenants.get('acme')?.everrunsSessions[0]?.json.id ?? '';
+    for (let n = 0; n < 3; n++) {
+      const response = await post(
+        'subscription($id: ID!) { sessionEvents(sessionId: $id) { __typename } }',
+        { id: globalId('EverrunsSession', id) },
+        'application/json',
+      );
+      expect(response.status).toBe(406);
+      expect(JSON.parse(await response.text()).errors[0].extensions).toEqual({ code: 'NOT_ACCEPTABLE' });
+    }
+    expect(h.gateway.live.subscriptions).toBe(0);
+    expect(h.emulator.switchboard.count('GET /v1/sessions/:id/sse')).toBe(0);
   });
 });
 

@@ -15,13 +15,16 @@ const CSRF_REFUSAL = {
 };
 
 /** Codes and advice for the statuses Yoga answers with an empty body, and CSRF's 403. */
+/** The refusal of a result no media type in `Accept` can carry (HTTP 406). */
+export const NOT_ACCEPTABLE = {
+  code: 'NOT_ACCEPTABLE',
+  message:
+    'No media type in Accept can carry this result: an operation is answered as application/json or application/graphql-response+json, one with @defer or @stream as multipart/mixed or text/event-stream.',
+} as const;
+
 const STATUS_ERRORS: Readonly<Record<number, { readonly code: string; readonly message: string }>> = {
   403: CSRF_REFUSAL,
-  406: {
-    code: 'NOT_ACCEPTABLE',
-    message:
-      'No media type in Accept can carry this result: an operation is answered as application/json or application/graphql-response+json, one with @defer or @stream as multipart/mixed or text/event-stream.',
-  },
+  406: NOT_ACCEPTABLE,
   415: {
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'Unsupported Content-Type: send the request as application/json (POST), or the query in the URL (GET).',
