@@ -5,6 +5,7 @@ import { type Emulator, startEmulator } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
 import { createGateway, type Gateway } from '../src/yoga.js';
 import { serveOverSocket, testConfig } from './harness.js';
+import { subscribeWs } from './live-client.js';
 
 let emulator: Emulator;
 const opened: { gateway: Gateway; close: () => Promise<void> }[] = [];
@@ -132,6 +133,18 @@ describe('query limits', () => {
       limit: 'maxDocumentBytes',
       max: 2_000,
     });
+  });
+
+  it('refuses a document over maxDocumentBytes over WebSocket too', async () => {
+    const operation = subscribeWs(url, `{ __typename ${' '.repeat(2_100)}}`, {});
+    await operation.waitFor((payloads) => payloads.length > 0);
+    await operation.close();
+    expect(operation.payloads[0]?.errors?.[0]?.extensions).toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      limit: 'maxDocumentBytes',
+      max: 2_000,
+    });
+    expect(operation.payloads[0]?.data).toBeUndefined();
   });
 
   it('the default limits let GraphiQL introspect and the README queries run', async () => {

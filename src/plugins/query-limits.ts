@@ -14,6 +14,7 @@ import {
   isObjectType,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  Source,
   type ValidationContext,
   type ValidationRule,
   valueFromAST,
@@ -296,18 +297,27 @@ export function overNodeLimit(
 export function useQueryLimits(limits: QueryLimits): Plugin {
   const { maxDocumentBytes, maxRootFields, maxNodes } = limits;
   const rootFields = rootFieldsRule(maxRootFields);
+  const checkDocumentBytes = (query: string) => {
+    const size = Buffer.byteLength(query);
+    if (size > maxDocumentBytes) {
+      throw limitError(
+        'maxDocumentBytes',
+        maxDocumentBytes,
+        `Query document of ${size} bytes exceeds the limit of ${maxDocumentBytes} (maxDocumentBytes): send a shorter query.`,
+        { http: { status: 413 } },
+      );
+    }
+  };
   return {
     // Tokens leave string literals, comments and whitespace unbounded, and Yoga's parse cache keys on the text.
     onParams({ params }) {
-      const size = Buffer.byteLength(params.query ?? '');
-      if (size > maxDocumentBytes) {
-        throw limitError(
-          'maxDocumentBytes',
-          maxDocumentBytes,
-          `Query document of ${size} bytes exceeds the limit of ${maxDocumentBytes} (maxDocumentBytes): send a shorter query.`,
-          { http: { status: 413 } },
-        );
-      }
+      checkDocumentBytes(params.query ?? '');
+    },
+    // A WebSocket operation has no `onParams`: it meets the same check when it is parsed.
+    onParse({ context, params }) {
+      if (!('ws' in context)) return;
+      const source: unknown = params.source;
+      checkDocumentBytes(typeof source === 'string' ? source : source instanceof Source ? source.body : '');
     },
     onValidate({ addValidationRule }) {
       addValidationRule(rootFields);
