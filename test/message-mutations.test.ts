@@ -170,6 +170,18 @@ describe.each(SOURCES)('sendMessage on $source', (s) => {
     expect(count(s.post)).toBe(1);
   });
 
+  it('a 2xx whose answer is out of the API says the outcome is unknown (the upstream did the write)', async () => {
+    const id = globalId(s.typename, s.idle(4));
+    h.emulator.switchboard.inject({ route: s.post, status: 201, body: '{"unexpected":true}', times: 1 });
+    const response = await h.query(SEND, { input: { sessionId: id, text: 'three' } });
+    expect(dataOf<Result>(response, 'sendMessage')).toMatchObject({
+      __typename: 'UpstreamError',
+      code: 'UPSTREAM_UNAVAILABLE',
+      outcomeUnknown: true,
+    });
+    expect(count(s.post)).toBe(1);
+  });
+
   it('a 5xx is not retried; a timeout says the outcome is unknown', async () => {
     const id = globalId(s.typename, s.idle(3));
     h.emulator.switchboard.inject({ route: s.post, status: 503, times: 1 });

@@ -153,6 +153,14 @@ describe('createEverrunsSession', () => {
     expect(h.emulator.switchboard.count('POST /v1/sessions')).toBe(1);
   });
 
+  it('a create answered out of the API says the outcome is unknown: it was made', async () => {
+    h.emulator.switchboard.inject({ route: 'POST /v1/sessions', dropField: 'created_at', times: 1 });
+    const response = await h.query(CREATE_EVERRUNS, { input: { agentId: acme().agentIds[0] } });
+    const result = dataOf<Result>(response, 'createEverrunsSession');
+    expect(result).toMatchObject({ __typename: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', outcomeUnknown: true });
+    expect(h.emulator.switchboard.count('POST /v1/sessions')).toBe(1);
+  });
+
   it('a timeout on create says the outcome is unknown', async () => {
     h.emulator.switchboard.inject({ route: 'POST /v1/sessions', delayMs: 1_000 });
     const response = await h.query(CREATE_EVERRUNS, { input: { agentId: acme().agentIds[0] } });

@@ -334,9 +334,17 @@ export class UpstreamHttp {
     if (call.signal.aborted) throw new RequestAbortedError();
     // The path and query as sent, once per call (the coalescing key holds it too).
     const target = request.path + queryString(request.query);
-    if (request.method !== 'GET' || !this.options.coalesce) {
-      return decoder.decode(await this.sendOnce(call, request, target));
+    if (request.method !== 'GET') {
+      const answer = await this.sendOnce(call, request, target);
+      try {
+        return decoder.decode(answer);
+      } catch (error) {
+        // The upstream did the write (a 2xx); only its answer could not be read.
+        if (!(error instanceof UpstreamError) || error.outcomeUnknown) throw error;
+        throw new UpstreamError(error.source, error.code, error.message, error.upstreamStatus, null, true);
+      }
     }
+    if (!this.options.coalesce) return decoder.decode(await this.sendOnce(call, request, target));
     // Keyed by a hash of the key, never the key itself; the call is aborted only when every
     // waiting client has gone.
     const key = `${this.id} ${call.credential} ${target}`;

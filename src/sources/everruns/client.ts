@@ -90,6 +90,7 @@ export function createEverrunsClient(http: UpstreamHttp): EverrunsClient {
       offset: page.offset,
     };
   });
+  const createdMessage = new Decoder((answer) => parseAnswer(source, everrunsMessagePayload, answer.body));
   const cancel = new Decoder((answer): EverrunsCancelResult => {
     const parsed = parseAnswer(source, everrunsCancelPayload, answer.body);
     return { status: parsed.status, message: parsed.message ?? null };
@@ -170,9 +171,9 @@ export function createEverrunsClient(http: UpstreamHttp): EverrunsClient {
           path: `${sessionPath(sessionId)}/messages`,
           body: { message: { role: 'user', content: [{ type: 'text', text }] } },
         },
-        RAW_ANSWER,
+        createdMessage,
       );
-      return toEverrunsMessage(sessionId, parseAnswer(source, everrunsMessagePayload, answer.body));
+      return toEverrunsMessage(sessionId, answer);
     },
   };
 }

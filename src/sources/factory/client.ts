@@ -82,6 +82,9 @@ export const FACTORY: SourceId = { name: 'FACTORY', label: 'Factory' };
 export function createFactoryClient(http: UpstreamHttp): FactoryClient {
   const source = FACTORY;
   const session = new Decoder((answer) => toFactorySession(parseAnswer(source, factorySessionPayload, answer.body)));
+  const sentMessage = new Decoder((answer) => parseAnswer(source, factorySentMessagePayload, answer.body));
+  // The documented body shows no fields: an empty answer is an interrupt with no word.
+  const interruption = new Decoder((answer) => parseAnswer(source, factoryInterruptPayload, answer.body ?? {}));
   const list = new Decoder((answer): FactoryListPage => {
     const page = parseAnswer(source, factorySessionListPayload, answer.body);
     const { items, invalid } = parseItems(source, page.sessions, factorySessionPayload);
@@ -202,10 +205,9 @@ export function createFactoryClient(http: UpstreamHttp): FactoryClient {
           path: `${sessionPath(sessionId)}/messages`,
           body: { text },
         },
-        RAW_ANSWER,
+        sentMessage,
       );
-      const sent = parseAnswer(source, factorySentMessagePayload, answer.body);
-      return { messageId: sent.messageId, status: sent.status ?? null };
+      return { messageId: answer.messageId, status: answer.status ?? null };
     },
 
     async interrupt(call, sessionId) {
@@ -216,11 +218,9 @@ export function createFactoryClient(http: UpstreamHttp): FactoryClient {
           route: 'POST /api/v0/sessions/:id/interrupt',
           path: `${sessionPath(sessionId)}/interrupt`,
         },
-        RAW_ANSWER,
+        interruption,
       );
-      // The documented body shows no fields: an empty answer is an interrupt with no word.
-      const parsed = parseAnswer(source, factoryInterruptPayload, answer.body ?? {});
-      return parsed.status ?? null;
+      return answer.status ?? null;
     },
   };
 }
