@@ -180,9 +180,9 @@ describe('malformed requests', () => {
   });
 
   it('a chunked body (no Content-Length) is counted as it arrives: over the limit is 413, under it is served', async () => {
-    const chunked = (text: string): RequestInit & { duplex: 'half' } => ({
+    const chunked = (text: string, type = 'application/json'): RequestInit & { duplex: 'half' } => ({
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': type, 'x-graphql-yoga-csrf': '1' },
       body: new ReadableStream({
         start(controller) {
           const bytes = new TextEncoder().encode(text);
@@ -207,6 +207,21 @@ describe('malformed requests', () => {
     );
     expect(small.status).toBe(200);
     expect(small.body).toEqual({ data: { __typename: 'Query' } });
+    // A multipart parser wraps the stream's error in its own: still 413.
+    const operations = JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(8_000) } });
+    const multipart = await send(
+      url,
+      chunked(
+        `--B\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n--B--\r\n`,
+        'multipart/form-data; boundary=B',
+      ),
+    );
+    expect(multipart.status).toBe(413);
+    expect(multipart.body.errors[0].extensions).toEqual({
+      code: 'REQUEST_TOO_LARGE',
+      limit: 'maxBodyBytes',
+      max: 5_000,
+    });
   });
 
   it('malformed JSON is 400 BAD_REQUEST', async () => {

@@ -57,7 +57,16 @@ export function useBodyLimit(maxBodyBytes: number): Plugin {
     },
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       if (request.headers.has('content-length') || request.body === null || !requestParser) return;
-      setRequestParser((incoming) => requestParser(countedBody(incoming, maxBodyBytes, fetchAPI)));
+      setRequestParser(async (incoming) => {
+        const counted = countedBody(incoming, maxBodyBytes, fetchAPI);
+        try {
+          return await requestParser(counted.request);
+        } catch (error) {
+          // A parser may wrap the stream's error in its own (Yoga's multipart one answers 400).
+          if (counted.exceeded()) throw bodyTooLarge(maxBodyBytes);
+          throw error;
+        }
+      });
     },
   };
 }
@@ -67,7 +76,7 @@ function countedBody(
   request: Request,
   max: number,
   fetchAPI: { readonly Request: typeof Request; readonly TransformStream: typeof TransformStream },
-): Request {
+): { readonly request: Request; exceeded(): boolean } {
   let received = 0;
   // A native stream cannot pipe into the ponyfill's TransformStream (graphql-yoga#4583).
   const Transform = request.body instanceof ReadableStream ? TransformStream : fetchAPI.TransformStream;
@@ -87,7 +96,7 @@ function countedBody(
     body: counted ?? null,
     duplex: 'half',
   };
-  return new fetchAPI.Request(request.url, init);
+  return { request: new fetchAPI.Request(request.url, init), exceeded: () => received > max };
 }
 
 /** Gives Yoga's bare 406 and 415 a coded JSON body with advice, and its CSRF 403 one whatever the Accept. */
