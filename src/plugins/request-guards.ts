@@ -19,7 +19,7 @@ const CSRF_REFUSAL = {
 export const NOT_ACCEPTABLE = {
   code: 'NOT_ACCEPTABLE',
   message:
-    'No media type in Accept can carry this result: an operation is answered as application/json or application/graphql-response+json, one with @defer or @stream as multipart/mixed or text/event-stream.',
+    'No media type in Accept can carry this result: an operation is answered as application/json or application/graphql-response+json, a subscription or one with @defer or @stream as multipart/mixed or text/event-stream.',
 } as const;
 
 const STATUS_ERRORS: Readonly<Record<number, { readonly code: string; readonly message: string }>> = {
