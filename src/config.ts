@@ -219,11 +219,14 @@ export interface Config {
 }
 
 /**
- * Parses the environment. Empty values count as unset.
+ * Parses the environment. Empty values (or only whitespace) count as unset.
  * @throws ConfigError naming the first bad variable
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  // `Number(" ")` is 0: a blank PORT would listen on any port, a blank UPSTREAM_RETRIES turn retries off.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
   const parsed = environment.safeParse(present);
   if (!parsed.success) throw configError(parsed.error);
   const e = parsed.data;

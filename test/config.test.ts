@@ -47,6 +47,14 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('a value of only whitespace counts as unset, as an empty one does', () => {
+    const config = loadConfig({ PORT: ' ', UPSTREAM_RETRIES: '\t', HOST: '  ', FACTORY_API_KEY: '   ' });
+    const defaults = loadConfig({});
+    expect(config.server).toEqual(defaults.server);
+    expect(config.gateway.resilience.retries).toBe(defaults.gateway.resilience.retries);
+    expect(config.gateway.sources).toEqual(defaults.gateway.sources);
+  });
+
   it('never echoes a value', () => {
     expect(() => loadConfig({ FACTORY_BASE_URL: 'secret-value-not-a-url' })).toThrow(/^(?!.*secret-value).*$/);
   });
