@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { type Config, ConfigError, type GatewayConfig, loadConfig, type SourceConfig } from './config.js';
+import { DEFAULT_CURSOR_SECRET } from './cursor.js';
 import { type Emulator, startEmulator } from './emulator/index.js';
 import { log, setLogLevel } from './log.js';
 import { closeWebSockets, listen } from './server.js';
@@ -75,6 +76,12 @@ async function main(): Promise<void> {
   } else {
     const states = allSources().map((source) => [source.name, config.gateway.sources[source.name] ? 'on' : 'off']);
     log('info', 'upstreams configured', Object.fromEntries(states));
+    if (config.gateway.production && config.gateway.cursorSecret === DEFAULT_CURSOR_SECRET) {
+      log(
+        'warn',
+        'CURSOR_SECRET is not set: cursors are signed with the built-in key, which anyone can read; set it (16+ random characters, the same on every replica)',
+      );
+    }
   }
 
   const gateway = await startGateway(gatewayConfig);

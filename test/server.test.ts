@@ -184,6 +184,17 @@ describe('WORKERS=2 (node:cluster)', () => {
 });
 
 describe('start-up with a bad environment', () => {
+  it('warns in production when CURSOR_SECRET is not set, and not when it is', async () => {
+    const upstream = { NODE_ENV: 'production', FACTORY_BASE_URL: 'http://127.0.0.1:9', FACTORY_API_KEY: 'fk-x' };
+    const warned = (lines: readonly string[]) => lines.some((line) => line.includes('CURSOR_SECRET is not set'));
+    const unset = await start(upstream);
+    unset.child.kill('SIGKILL');
+    expect(warned(unset.lines)).toBe(true);
+    const set = await start({ ...upstream, CURSOR_SECRET: 'a-secret-of-sixteen-plus' });
+    set.child.kill('SIGKILL');
+    expect(warned(set.lines)).toBe(false);
+  });
+
   it('exits 1 with one line naming the variable', async () => {
     const child = spawn(process.execPath, START, {
       env: { PATH: process.env.PATH ?? '', PORT: 'eighty' },
