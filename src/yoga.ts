@@ -225,22 +225,6 @@ function usePlainSubscribe(): Plugin {
   };
 }
 
-/** Whether a document answers as a stream (a subscription, or `@defer`/`@stream`), by document. */
-const streamedVerdicts = new WeakMap<DocumentNode, boolean>();
-
-function streamed(document: DocumentNode): boolean {
-  let verdict = streamedVerdicts.get(document);
-  if (verdict === undefined) {
-    verdict =
-      incremental(document) ||
-      document.definitions.some(
-        (definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.operation === 'subscription',
-      );
-    streamedVerdicts.set(document, verdict);
-  }
-  return verdict;
-}
-
 /** Media ranges of `Accept` that a stream (multipart/mixed or text/event-stream) can answer. */
 const STREAM_RANGES = new Set(['*/*', 'multipart/*', 'multipart/mixed', 'text/*', 'text/event-stream']);
 
@@ -275,8 +259,15 @@ function useStreamsNeedAccept(): Plugin<GraphQLContext> {
   };
 }
 
-/** Whether graphql-jit runs a document, by document. */
-const jitVerdicts = new WeakMap<DocumentNode, boolean>();
+/** What the plugins ask of a document, worked out once per document (Yoga's parse cache reuses them). */
+interface DocumentTraits {
+  /** graphql-jit runs it. */
+  readonly jit: boolean;
+  /** It answers as a stream: a subscription, or `@defer`/`@stream`. */
+  readonly streamed: boolean;
+}
+
+const traits = new WeakMap<DocumentNode, DocumentTraits>();
 
 /**
  * The plugin caches one compiled operation per document, whatever `operationName` picked it:
@@ -284,26 +275,25 @@ const jitVerdicts = new WeakMap<DocumentNode, boolean>();
  * subscribe does not pass arguments to `subscribe` resolvers. graphql-js runs those, and
  * documents with `@defer` or `@stream` (graphql-jit runs them whole, in one payload).
  */
-function jitServes(document: DocumentNode): boolean {
-  // Asked on every request; Yoga's parse cache hands each query text the same DocumentNode.
-  let serves = jitVerdicts.get(document);
-  if (serves === undefined) {
-    serves = oneOperation(document) && !incremental(document);
-    jitVerdicts.set(document, serves);
+function traitsOf(document: DocumentNode): DocumentTraits {
+  let known = traits.get(document);
+  if (known === undefined) {
+    let operations = 0;
+    let subscription = false;
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      operations += 1;
+      if (definition.operation === 'subscription') subscription = true;
+    }
+    const deferred = incremental(document);
+    known = { jit: operations === 1 && !subscription && !deferred, streamed: subscription || deferred };
+    traits.set(document, known);
   }
-  return serves;
+  return known;
 }
 
-/** Whether a document is a single query or mutation (no subscription). */
-function oneOperation(document: DocumentNode): boolean {
-  let count = 0;
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    if (definition.operation === 'subscription') return false;
-    count += 1;
-  }
-  return count === 1;
-}
+const jitServes = (document: DocumentNode): boolean => traitsOf(document).jit;
+const streamed = (document: DocumentNode): boolean => traitsOf(document).streamed;
 
 /** Whether any selection of a document (fragments included) carries `@defer` or `@stream`. */
 function incremental(document: DocumentNode): boolean {
