@@ -13,7 +13,8 @@ import { DETAIL, EVERRUNS, FACTORY } from './queries.js';
  * TARGET is `name=ENTRY` or `name=ENTRY|NODE FLAGS|VAR=value,VAR=value` (flags left empty are
  * `npm start`'s, `none` is none). ENTRY is a bundle (`dist/main.js`; `node scripts/build.mjs
  * src/main.ts /tmp/old.js` in a worktree of another commit makes one to compare with), or
- * `floor` for bench/floor.ts. The gateway runs as one process (`WORKERS=1`) unless a variable
+ * `floor` for bench/floor.ts, or `ceiling` for bench/ceiling.ts (the floor's work served by Yoga:
+ * the most this request path allows). The gateway runs as one process (`WORKERS=1`) unless a variable
  * says otherwise; its info-level line "at http://..." says it is ready (not with LOG_LEVEL=warn).
  * AB_CASE (b, bv, c, or mf / me: the detail page of a long Factory / Everruns conversation), AB_CONNECTIONS, AB_ROUNDS (10), AB_SECONDS (3).
  */
@@ -78,8 +79,8 @@ for (const spec of specs) {
     env[key] = value;
   }
   const started =
-    entry === 'floor'
-      ? await start(['bench/floor.ts'], env, /floor at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr')
+    entry === 'floor' || entry === 'ceiling'
+      ? await start([`bench/${entry}.ts`], env, /(?:floor|ceiling) at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr')
       : await start(
           [entry],
           { PORT: '0', WORKERS: '1', ...env },
