@@ -112,7 +112,7 @@ const yoga = createYoga({
 
 const server = createServer(yoga);
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   process.stderr.write(`ceiling at http://127.0.0.1:${port}/graphql\n`);

@@ -7,7 +7,8 @@ import { DETAIL, EVERRUNS, FACTORY, LIST_FIELDS } from './queries.js';
 
 /**
  * `npm run bench`: the emulator, the gateway (production configuration, `npm start`'s entry
- * point with NODE_ENV=production) and the no-GraphQL floor as separate processes on loopback;
+ * point with NODE_ENV=production), the no-GraphQL floor and, for cases t, b, bv, c, mf and me,
+ * the ceiling (the floor's work served by Yoga, bench/ceiling.ts) as separate processes on loopback;
  * load from another process (autocannon). Per case: warm-up, then RUNS rounds, each running
  * every target once, back to back, in alternating order; medians are reported, with upstream
  * calls per request (emulator counters), CPU of each process and the gateway's peak RSS (VmHWM).
@@ -75,14 +76,16 @@ interface Case {
   readonly connections: readonly number[];
   readonly latencyMs?: number;
   readonly floorRows?: { query: string; variables: Record<string, unknown> };
+  /** Whether bench/ceiling.ts (the floor's work served by Yoga) serves this case too. */
+  readonly ceiling?: boolean;
 }
 
 const cases: Case[] = [
   // No upstream call: what serving one GraphQL request costs before any data is touched.
-  { name: 't', label: '{ __typename } (no upstream)', body: { query: '{ __typename }', variables: {} }, floor: 't', connections: [20] },
-  { name: 'b', label: 'factorySessions(first: 50)', body: { query: `query B($first: Int) { ${FACTORY} }`, variables: { first: 50 } }, floor: 'b', connections: [20, 1] },
-  { name: 'bv', label: 'factorySessions(first: 31..50)', body: { query: `query BV($first: Int) { ${FACTORY} }`, variables: { first: 50 } }, floor: 'bv', connections: [20, 1] },
-  { name: 'c', label: 'factory + everruns (first: 50)', body: { query: `query C($first: Int) { ${FACTORY} ${EVERRUNS} }`, variables: { first: 50 } }, floor: 'c', connections: [20, 1] },
+  { name: 't', label: '{ __typename } (no upstream)', body: { query: '{ __typename }', variables: {} }, floor: 't', connections: [20], ceiling: true },
+  { name: 'b', label: 'factorySessions(first: 50)', body: { query: `query B($first: Int) { ${FACTORY} }`, variables: { first: 50 } }, floor: 'b', connections: [20, 1], ceiling: true },
+  { name: 'bv', label: 'factorySessions(first: 31..50)', body: { query: `query BV($first: Int) { ${FACTORY} }`, variables: { first: 50 } }, floor: 'bv', connections: [20, 1], ceiling: true },
+  { name: 'c', label: 'factory + everruns (first: 50)', body: { query: `query C($first: Int) { ${FACTORY} ${EVERRUNS} }`, variables: { first: 50 } }, floor: 'c', connections: [20, 1], ceiling: true },
   {
     name: 'd',
     label: 'sessions(first: 50) (merged feed)',
@@ -95,12 +98,12 @@ const cases: Case[] = [
   { name: 'e1', label: 'nodes: 1 id x 20', body: { query: NODES, variables: { ids: Array(20).fill(ids[0]) } }, floor: 'e', connections: [20, 1] },
   // The detail page: one long conversation's session and first 50 messages (Factory: a page of
   // 50 upstream; Everruns: the whole list, sliced), the session GET beside it.
-  { name: 'mf', label: 'node: Factory session + messages(first: 50)', body: { query: DETAIL, variables: { id: info.factoryLong.globalId } }, floor: 'mf', connections: [1, 20] },
-  { name: 'me', label: 'node: Everruns session + messages(first: 50)', body: { query: DETAIL, variables: { id: info.everrunsLong.globalId } }, floor: 'me', connections: [1, 20] },
+  { name: 'mf', label: 'node: Factory session + messages(first: 50)', body: { query: DETAIL, variables: { id: info.factoryLong.globalId } }, floor: 'mf', connections: [1, 20], ceiling: true },
+  { name: 'me', label: 'node: Everruns session + messages(first: 50)', body: { query: DETAIL, variables: { id: info.everrunsLong.globalId } }, floor: 'me', connections: [1, 20], ceiling: true },
   { name: 'f', label: '(c) with 50 ms upstream latency', body: { query: `query C($first: Int) { ${FACTORY} ${EVERRUNS} }`, variables: { first: 50 } }, floor: 'f', connections: [1], latencyMs: 50 },
 ];
 
-type Target = 'gateway' | 'gateway1' | 'floor';
+type Target = 'gateway' | 'gateway1' | 'ceiling' | 'floor';
 
 interface Measure {
   rps: number;
@@ -113,17 +116,22 @@ interface Measure {
   errors: number;
 }
 
-/** The request/response cases against the gateway (two workers), gateway1 and the floor, in paired rounds. */
+/**
+ * The request/response cases against the gateway (two workers), gateway1, the ceiling (where it
+ * serves the case) and the floor, in paired rounds.
+ */
 async function requestCases(selected: readonly Case[]): Promise<void> {
   const gateway = await startGateway(WORKERS);
   const gateway1 = await startGateway('1');
   const floor = await start(['bench/floor.ts'], upstreamEnv, /floor at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
+  const ceiling = await start(['bench/ceiling.ts'], upstreamEnv, /ceiling at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
   drainOutput();
   // Give every worker time to listen before load arrives.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const targets: Record<Target, { url: string; pid: number | undefined }> = {
     gateway: { url: gateway.match[1] ?? '', pid: gateway.child.pid },
     gateway1: { url: gateway1.match[1] ?? '', pid: gateway1.child.pid },
+    ceiling: { url: ceiling.match[1] ?? '', pid: ceiling.child.pid },
     floor: { url: floor.match[1] ?? '', pid: floor.child.pid },
   };
 
@@ -157,8 +165,9 @@ async function requestCases(selected: readonly Case[]): Promise<void> {
     await control('/clear');
     if (bench.latencyMs) await control('/fault', { route: '*', delayMs: bench.latencyMs });
     for (const connections of bench.connections) {
-      const runs: Record<Target, Measure[]> = { gateway: [], gateway1: [], floor: [] };
+      const runs: Record<Target, Measure[]> = { gateway: [], gateway1: [], ceiling: [], floor: [] };
       const order: Target[] = ['gateway', 'gateway1'];
+      if (bench.floor && bench.ceiling) order.push('ceiling');
       if (bench.floor) order.push('floor');
       for (const target of order) await measure(target, bench.floor ?? bench.name, bench.body, connections, 1); // warm-up
       for (let run = 0; run < RUNS; run++) {
@@ -225,7 +234,7 @@ async function requestCases(selected: readonly Case[]): Promise<void> {
   }
   console.log(`\npeak RSS (VmHWM) of the largest process: gateway ${peakRssMb(targets.gateway.pid)} MB, gateway1 ${peakRssMb(targets.gateway1.pid)} MB`);
   // Case (g) has the machine to itself.
-  await Promise.all([stop(gateway.child), stop(gateway1.child), stop(floor.child)]);
+  await Promise.all([stop(gateway.child), stop(gateway1.child), stop(ceiling.child), stop(floor.child)]);
 }
 
 const LIVE_SESSIONS = 50;
