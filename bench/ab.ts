@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DEMO_KEYS } from '../src/emulator/index.js';
-import { cpuSeconds, drainOutput, loadRun, median, start } from './processes.js';
+import { cpuSeconds, drainOutput, loadRun, median, start, startCeiling } from './processes.js';
 import { DETAIL, EVERRUNS, FACTORY } from './queries.js';
 
 /**
@@ -79,9 +79,11 @@ for (const spec of specs) {
     env[key] = value;
   }
   const started =
-    entry === 'floor' || entry === 'ceiling'
-      ? await start([`bench/${entry}.ts`], env, /(?:floor|ceiling) at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr')
-      : await start(
+    entry === 'floor'
+      ? await start(['bench/floor.ts'], env, /floor at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr')
+      : entry === 'ceiling'
+        ? await startCeiling(env, flags)
+        : await start(
           [entry],
           { PORT: '0', WORKERS: '1', ...env },
           /at (http:\/\/127\.0\.0\.1:\d+\/graphql)/,

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** What the benchmark's scripts share: starting targets and reading their CPU and memory. */
@@ -40,6 +40,15 @@ export function start(
     });
     child.once('exit', (code) => reject(new Error(`exited ${code}: ${seen}`)));
   });
+}
+
+/**
+ * Bundles bench/ceiling.ts as `npm start`'s bundle is made and starts it with `flags` (the
+ * gateway's): an upper bound, so without the TypeScript loader the floor runs under.
+ */
+export function startCeiling(env: Record<string, string>, flags: string[]) {
+  execFileSync(process.execPath, ['scripts/build.mjs', 'bench/ceiling.ts', 'dist/bench/ceiling.js'], { cwd: root, stdio: 'inherit' });
+  return start(['dist/bench/ceiling.js'], env, /ceiling at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr', flags);
 }
 
 /** Stops a started process and waits until it has exited (killed if it has not after 20 s). */

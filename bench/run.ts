@@ -2,13 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { DEMO_KEYS } from '../src/emulator/index.js';
-import { cpuSeconds, drainOutput, liveLoadRun, loadRun, machineBusySeconds, median, peakRssMb, processTree, root, start, stop } from './processes.js';
+import { cpuSeconds, drainOutput, liveLoadRun, loadRun, machineBusySeconds, median, peakRssMb, processTree, root, start, startCeiling, stop } from './processes.js';
 import { DETAIL, EVERRUNS, FACTORY, LIST_FIELDS } from './queries.js';
 
 /**
  * `npm run bench`: the emulator, the gateway (production configuration, `npm start`'s entry
  * point with NODE_ENV=production), the no-GraphQL floor and, for cases t, b, bv, c, mf and me,
- * the ceiling (the floor's work served by Yoga, bench/ceiling.ts) as separate processes on loopback;
+ * the ceiling (the floor's work served by Yoga, bench/ceiling.ts, bundled and run as the gateway
+ * is) as separate processes on loopback;
  * load from another process (autocannon). Per case: warm-up, then RUNS rounds, each running
  * every target once, back to back, in alternating order; medians are reported, with upstream
  * calls per request (emulator counters), CPU of each process and the gateway's peak RSS (VmHWM).
@@ -124,7 +125,7 @@ async function requestCases(selected: readonly Case[]): Promise<void> {
   const gateway = await startGateway(WORKERS);
   const gateway1 = await startGateway('1');
   const floor = await start(['bench/floor.ts'], upstreamEnv, /floor at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
-  const ceiling = await start(['bench/ceiling.ts'], upstreamEnv, /ceiling at (http:\/\/127\.0\.0\.1:\d+\/graphql)/, 'stderr');
+  const ceiling = await startCeiling({ ...upstreamEnv, NODE_ENV: 'production' }, NODE_FLAGS.split(' ').filter(Boolean));
   drainOutput();
   // Give every worker time to listen before load arrives.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
