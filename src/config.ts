@@ -60,6 +60,12 @@ export interface GatewayConfig {
   readonly introspection: boolean;
   /** Refuse browser requests that could be forged cross-site (Yoga's CSRF prevention). */
   readonly csrfPrevention: boolean;
+  /**
+   * Browser origins (`https://app.example.com`) that may call from another site, over HTTP (CORS)
+   * and WebSocket; `*` is any. Empty: same-origin pages only, since requests without a key header
+   * use the configured keys.
+   */
+  readonly corsOrigins: readonly string[];
   readonly production: boolean;
   /** Execute with graphql-jit (compiled queries) instead of graphql-js. */
   readonly jit: boolean;
@@ -176,6 +182,22 @@ const environment = z.object({
   GRAPHIQL: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).optional(),
   INTROSPECTION: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).optional(),
   CSRF_PREVENTION: flag(true),
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, {
+          error: 'expected a comma-separated list of origins (https://host[:port]) or *',
+        }),
+      ),
+    ),
   GRAPHQL_JIT: flag(true),
   COALESCE_GETS: flag(true),
   FEDERATION_SUBGRAPH: flag(false),
@@ -257,6 +279,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       graphiql: onUnlessProduction(e.GRAPHIQL),
       introspection: onUnlessProduction(e.INTROSPECTION),
       csrfPrevention: e.CSRF_PREVENTION,
+      corsOrigins: e.CORS_ORIGINS,
       subgraph: e.FEDERATION_SUBGRAPH,
       production,
       jit: e.GRAPHQL_JIT,

@@ -44,7 +44,16 @@ function headOf(request: IncomingMessage, params: Readonly<Record<string, unknow
  * so the same plugins, context and schema serve it as over HTTP. graphql-ws pings every 12 s.
  */
 export function serveWebSockets(server: Server, gateway: Gateway): WebSocketServer {
-  const sockets = new WebSocketServer({ server, path: GRAPHQL_ENDPOINT });
+  const sockets = new WebSocketServer({
+    server,
+    path: GRAPHQL_ENDPOINT,
+    maxPayload: gateway.maxMessageBytes,
+    // Browsers do not preflight WebSockets: a page of another site is refused here, as CORS refuses it over HTTP.
+    verifyClient: ({ origin, req }, done) =>
+      gateway.allowsOrigin(origin || undefined, req.headers.host)
+        ? done(true)
+        : done(false, 403, 'This origin may not call this gateway (CORS_ORIGINS).'),
+  });
   const { yoga } = gateway;
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;
   // graphql-ws hands `execute`/`subscribe` only the args; the operation's enveloped functions ride along here.

@@ -32,6 +32,10 @@ export interface Gateway {
   readonly live: LiveHub;
   /** Trusted documents: the WebSocket transport resolves document ids through it. */
   readonly documents: PersistedDocuments;
+  /** Whether a browser page of this origin may call (CORS_ORIGINS); `host` is the request's own. */
+  allowsOrigin(origin: string | undefined, host: string | undefined): boolean;
+  /** The largest WebSocket message taken (MAX_BODY_BYTES, as for an HTTP body). */
+  readonly maxMessageBytes: number;
   /** OpenTelemetry tracing; null when `OTEL_EXPORTER_OTLP_ENDPOINT` is unset (nothing is added). */
   readonly tracing: Tracing | null;
   /** Completes open subscriptions, closes the upstream connection pools and exports buffered spans. */
@@ -113,6 +117,8 @@ export function createGateway(config: GatewayConfig, tracing: Tracing | null = n
         }
       : false,
     renderGraphiQL: renderLocalGraphiQL,
+    // Requests without a key header use the configured keys: only listed origins may call cross-site.
+    cors: corsOptions(config.corsOrigins),
     context: (initial) => {
       const ws = initial.ws;
       if (ws instanceof SocketOperation) return createContext(created, config, ws.head, live, ws.transport, cursors);
@@ -149,6 +155,8 @@ export function createGateway(config: GatewayConfig, tracing: Tracing | null = n
     yoga,
     live,
     documents,
+    allowsOrigin: (origin, host) => originAllowed(config.corsOrigins, origin, host),
+    maxMessageBytes: config.limits.maxBodyBytes,
     metrics: observability.registry,
     tracing,
     close: async () => {
@@ -157,6 +165,25 @@ export function createGateway(config: GatewayConfig, tracing: Tracing | null = n
       await tracing?.close();
     },
   };
+}
+
+/** Yoga's CORS option: none when no origin is listed (same-origin pages need none). */
+function corsOptions(origins: readonly string[]): false | { origin: string[]; credentials: boolean } {
+  return origins.length === 0 ? false : { origin: [...origins], credentials: true };
+}
+
+/** No Origin (not a browser), the page's own origin, or a listed one (`*`: any). */
+export function originAllowed(
+  origins: readonly string[],
+  origin: string | undefined,
+  host: string | undefined,
+): boolean {
+  if (origin === undefined || origins.includes('*') || origins.includes(origin)) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 /** An HTTP request's connection (its socket under Node's listener) and what is queued to it. */

@@ -26,6 +26,17 @@ describe('configuration', () => {
     expect(config.gateway.sources.FACTORY).toBeNull();
   });
 
+  it('CORS_ORIGINS: none by default, a comma-separated list or *, and a coded refusal of anything else', () => {
+    expect(loadConfig({}).gateway.corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: ' https://app.example , http://localhost:5173' }).gateway.corsOrigins).toEqual([
+      'https://app.example',
+      'http://localhost:5173',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).gateway.corsOrigins).toEqual(['*']);
+    expect(() => loadConfig({ CORS_ORIGINS: 'app.example' })).toThrow(/^Invalid configuration: CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://app.example/path' })).toThrow(ConfigError);
+  });
+
   it('query limits: MAX_TOKENS and MAX_DIRECTIVES default to 5000 and 50, and can be set', () => {
     expect(loadConfig({}).gateway.limits).toMatchObject({ maxTokens: 5_000, maxDirectives: 50 });
     expect(loadConfig({ MAX_TOKENS: '800', MAX_DIRECTIVES: '4' }).gateway.limits).toMatchObject({

@@ -47,6 +47,7 @@ export function testConfig(emulator: Emulator, overrides: Partial<GatewayConfig>
     graphiql: true,
     introspection: true,
     csrfPrevention: true,
+    corsOrigins: [],
     subgraph: false,
     production: false,
     jit: process.env.GRAPHQL_JIT !== 'false',
