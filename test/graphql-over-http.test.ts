@@ -67,3 +67,21 @@ describe('operationName', () => {
     }
   });
 });
+
+describe('request parameters of the wrong type', () => {
+  it.each([
+    ['{"query":1}'],
+    ['{}'],
+    ['{"query":true}'],
+    ['{"query":["{ __typename }"]}'],
+  ])('%s answers 400 BAD_REQUEST, not an internal error', async (body) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body,
+    });
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as { errors: { extensions?: { code?: string } }[] };
+    expect(answer.errors.map((error) => error.extensions?.code)).toEqual(['BAD_REQUEST']);
+  });
+});

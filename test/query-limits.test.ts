@@ -42,6 +42,14 @@ describe('nodesRequested: the sessions an operation may return (maxNodes)', () =
       60,
     ],
     ['query($n: Int) { sessions(first: $n) { totalCount } }', {}, 20],
+    // A variable left out takes the operation's default, as execution gives it.
+    [
+      'query($n: Int = 100) { sessions(first: $n) { edges { node { ... on Session { messages(first: $n) { totalCount: __typename } } } } } }',
+      {},
+      10_100,
+    ],
+    ['query($n: Int = 100) { sessions(first: $n) { totalCount } }', { n: 3 }, 3],
+    ['query($ids: [ID!]! = ["a", "b"]) { nodes(ids: $ids) { id } }', {}, 2],
     ['query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: ['a', 'b', 'c'] }, 3],
     ['{ node(id: "x") { id } a: node(id: "y") { id } }', {}, 2],
     [

@@ -10,6 +10,7 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
   getNamedType,
+  getVariableValues,
   isInterfaceType,
   isObjectType,
   type OperationDefinitionNode,
@@ -262,7 +263,27 @@ export function nodesRequested(
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>>,
 ): number {
-  return total(planOf(schema, document, operation), variables, 1);
+  const plan = planOf(schema, document, operation);
+  return plan.length === 0 ? 0 : total(plan, withDefaults(schema, operation, variables), 1);
+}
+
+/** The request's variables with the operation's defaults for those it left out, as execution sees them. */
+function withDefaults(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  const definitions = operation.variableDefinitions ?? [];
+  if (
+    !definitions.some(
+      (definition) => definition.defaultValue && variables[definition.variable.name.value] === undefined,
+    )
+  ) {
+    return variables;
+  }
+  // Invalid variables are execution's to refuse, with its own errors.
+  const values = getVariableValues(schema, definitions, variables);
+  return values.coerced ?? variables;
 }
 
 /**
@@ -311,7 +332,9 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
   return {
     // Tokens leave string literals, comments and whitespace unbounded, and Yoga's parse cache keys on the text.
     onParams({ params }) {
-      checkDocumentBytes(params.query ?? '');
+      // Not a string: Yoga's own parameter check answers it with 400 BAD_REQUEST.
+      const query: unknown = params.query;
+      if (typeof query === 'string') checkDocumentBytes(query);
     },
     // A WebSocket operation has no `onParams`: it meets the same check when it is parsed.
     onParse({ context, params }) {
