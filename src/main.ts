@@ -3,6 +3,7 @@ import { type Config, ConfigError, type GatewayConfig, loadConfig, type SourceCo
 import { DEFAULT_CURSOR_SECRET } from './cursor.js';
 import { type Emulator, startEmulator } from './emulator/index.js';
 import { log, setLogLevel } from './log.js';
+import { PersistedDocuments } from './plugins/persisted-documents.js';
 import { closeWebSockets, listen } from './server.js';
 import type { SourceName } from './sources/errors.js';
 import { allSources } from './sources/registry.js';
@@ -51,19 +52,33 @@ async function startPrimary(config: Config): Promise<void> {
   });
 }
 
+/** A configuration error ends the process with its one-line message; anything else is rethrown. */
+function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    exitOnConfigError(error);
   }
   setLogLevel(config.server.logLevel);
-  if (config.server.workers > 1 && cluster.isPrimary) return startPrimary(config);
+  if (config.server.workers > 1 && cluster.isPrimary) {
+    // Checked once here as well: a bad manifest would otherwise end every worker in turn.
+    const { mode, path } = config.gateway.persistedDocuments;
+    try {
+      PersistedDocuments.load(mode, path);
+    } catch (error) {
+      exitOnConfigError(error);
+    }
+    return startPrimary(config);
+  }
 
   let emulator: Emulator | null = null;
   let gatewayConfig: GatewayConfig = config.gateway;
@@ -84,7 +99,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const gateway = await startGateway(gatewayConfig);
+  // Files the configuration names (the trusted-document manifest) are read here.
+  const gateway = await startGateway(gatewayConfig).catch(exitOnConfigError);
   const { server, url } = await listen(gateway, config.server.port, config.server.host);
   log('info', `GraphQL${gatewayConfig.graphiql ? ' and GraphiQL' : ''} at ${url}`);
 

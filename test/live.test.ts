@@ -168,10 +168,13 @@ describe('sessionEvents arguments', () => {
     open.push(subscription);
     await subscription.waitFor((payloads) => payloads.length > 0);
     expect(subscription.payloads[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
-    const bad = await subscribeSse(h.url, EVENTS, { id: globalId('EverrunsSession', idleEverruns()), after: 'abc' });
-    open.push(bad);
-    await bad.waitFor((payloads) => payloads.length > 0);
-    expect(bad.payloads[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    // An empty cursor is a malformed one, not "start live": a client that stored it would lose events.
+    for (const after of ['abc', '']) {
+      const bad = await subscribeSse(h.url, EVENTS, { id: globalId('EverrunsSession', idleEverruns()), after });
+      open.push(bad);
+      await bad.waitFor((payloads) => payloads.length > 0);
+      expect(bad.payloads[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    }
     expect(h.emulator.switchboard.count('GET /v1/sessions/:id')).toBe(0);
   });
 

@@ -259,3 +259,33 @@ describe('PERSISTED_DOCUMENTS_MODE=log (the real server)', () => {
     }
   }, 60_000);
 });
+
+describe('a PERSISTED_DOCUMENTS manifest that cannot be read', () => {
+  it.each([
+    ['1'],
+    ['2'],
+  ])('ends the process (WORKERS=%s) with one line naming the variable, not its value', async (workers) => {
+    const root = new URL('..', import.meta.url).pathname;
+    const secretPath = '/tmp/private-folder-name/missing-manifest.json';
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: '0',
+        WORKERS: workers,
+        PERSISTED_DOCUMENTS: secretPath,
+        PERSISTED_DOCUMENTS_MODE: 'allow',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    // Demo mode's start-up log lines may be there too; the error is a line of its own.
+    expect(stderr.trim().split('\n')).toContain('PERSISTED_DOCUMENTS: the manifest file cannot be read');
+    expect(stderr).not.toContain('private-folder-name');
+  }, 30_000);
+});

@@ -4,6 +4,7 @@ import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operation
 import { GraphQLError, parse } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { z } from 'zod';
+import { ConfigError } from '../config.js';
 import { log } from '../log.js';
 
 /** Which documents run: `off` any (no ids), `allow` ids and text, `require` ids only, `log` both, text logged. */
@@ -68,17 +69,26 @@ export class PersistedDocuments {
 
   /**
    * Reads and checks a manifest file: every document must parse.
-   * @throws Error naming the file's problem (never its contents)
+   * @throws ConfigError naming the file's problem (never its path or contents)
    */
   static load(mode: PersistedMode, path: string | null, count?: (outcome: PersistedOutcome) => void) {
     if (path === null) return new PersistedDocuments(mode, {}, count);
-    const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!parsed.success) throw new Error('PERSISTED_DOCUMENTS must be a JSON object of document ids to document text');
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      // The path is configuration: the message names the variable and the kind of failure, not the value.
+      const reason = error instanceof SyntaxError ? 'is not JSON' : 'cannot be read';
+      throw new ConfigError(`PERSISTED_DOCUMENTS: the manifest file ${reason}`);
+    }
+    const parsed = manifestSchema.safeParse(json);
+    if (!parsed.success)
+      throw new ConfigError('PERSISTED_DOCUMENTS must be a JSON object of document ids to document text');
     for (const [id, text] of Object.entries(parsed.data)) {
       try {
         parse(text);
       } catch {
-        throw new Error(`PERSISTED_DOCUMENTS: the document "${id}" does not parse`);
+        throw new ConfigError(`PERSISTED_DOCUMENTS: the document "${id}" does not parse`);
       }
     }
     return new PersistedDocuments(mode, parsed.data, count);

@@ -311,7 +311,7 @@ builder.subscriptionField('sessionEvents', (t) =>
         });
       }
       let after: string | null = null;
-      if (args.after) {
+      if (args.after != null) {
         const [session, position] = decodeCursor(context.cursors, 'sessionEvents', eventCursor, args.after, 'after');
         if (session !== scopeDigest([source.name, id]) || !live.acceptsPosition(position)) {
           throw badInput('"after" is a cursor of another session’s events: resume each session with its own.', 'after');
