@@ -22,6 +22,10 @@ const EVENTS = `subscription($id: ID!) {
   sessionEvents(sessionId: $id) { __typename cursor ... on MessageDeltaEvent { delta } }
 }`;
 
+const RESUME = `subscription($id: ID!, $after: String) {
+  sessionEvents(sessionId: $id, after: $after) { __typename cursor ... on MessageDeltaEvent { delta } }
+}`;
+
 const open = useOpenSubscriptions(h);
 
 const acme = (): Tenant => {
@@ -110,6 +114,29 @@ describe('sessionEvents limits', () => {
     } finally {
       stalled.close();
     }
+  }, 60_000);
+
+  it('a resume with more history than the buffer replays all of it: only live events count against it', async () => {
+    const id = idleEverruns();
+    const live = await subscribeSse(h.url, EVENTS, { id: globalId('EverrunsSession', id) });
+    open.push(live);
+    await until(() => h.emulator.openSseStreams(id) === 1);
+    const delta = (n: number) => ({
+      type: 'output.message.delta',
+      data: { turn_id: 'turn_1', delta: `d${n}`, accumulated: null },
+    });
+    h.emulator.events.append(id, delta(0));
+    await live.waitFor((payloads) => payloads.length >= 1);
+    const cursor = eventsOf(live.payloads)[0]?.cursor;
+    for (let n = 1; n <= 1_200; n++) h.emulator.events.append(id, delta(n));
+    await live.waitFor((payloads) => payloads.length >= 1_201, 30_000);
+    const resumed = await subscribeSse(h.url, RESUME, { id: globalId('EverrunsSession', id), after: cursor });
+    open.push(resumed);
+    await resumed.waitFor((payloads) => payloads.length >= 1_200 || payloads.some((payload) => payload.errors), 30_000);
+    expect(resumed.payloads.flatMap((payload) => payload.errors ?? [])).toEqual([]);
+    expect(eventsOf(resumed.payloads).map((event) => event.delta)).toEqual(
+      Array.from({ length: 1_200 }, (_, n) => `d${n + 1}`),
+    );
   }, 60_000);
 
   it('MAX_SUBSCRIPTIONS_PER_CONNECTION and MAX_SUBSCRIPTIONS refuse with TOO_MANY_SUBSCRIPTIONS', async () => {

@@ -249,6 +249,8 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
   private last: string | null = null;
   /** Events that arrived while the replay of `after` was read. */
   private held: LiveEvent[] | null = null;
+  /** Replayed events at the head of the queue: history the client asked for, not a lag behind live. */
+  private replayQueued = 0;
 
   constructor(
     private readonly hub: LiveHub,
@@ -268,7 +270,7 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
       const replayed = await this.request.live.replay(access, this.request.sessionId, after, this.request.options);
       const held = this.held;
       this.held = null;
-      for (const event of replayed) this.accept(event);
+      for (const event of replayed) this.accept(event, true);
       for (const event of held) this.accept(event);
     } catch (error) {
       this.held = null;
@@ -287,12 +289,15 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
     this.accept(event);
   }
 
-  private accept(event: LiveEvent): void {
+  /** Queues an event once, in order; only live events count against the buffer. */
+  private accept(event: LiveEvent, replayed = false): void {
     if (this.ended) return;
     if (this.last !== null && !this.request.live.isAfter(event, this.last)) return;
     this.last = event.position;
-    this.push({ event });
-    if (this.queue.length > this.settings.bufferSize || this.request.unsentBytes() > this.settings.maxUnsentBytes) {
+    if (this.push({ event }) && replayed) this.replayQueued += 1;
+    if (replayed) return;
+    const behind = this.queue.length - this.replayQueued;
+    if (behind > this.settings.bufferSize || this.request.unsentBytes() > this.settings.maxUnsentBytes) {
       this.overflow();
     }
   }
@@ -300,6 +305,7 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
   private overflow(): void {
     this.hub.tooSlow(this.request.source);
     this.queue = [];
+    this.replayQueued = 0;
     this.end(
       new LiveError(
         'SUBSCRIBER_TOO_SLOW',
@@ -308,15 +314,17 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
     );
   }
 
-  private push(item: LiveItem): void {
+  /** Hands the item to a waiting reader, or queues it: true when queued. */
+  private push(item: LiveItem): boolean {
     const waiter = this.waiter;
     if (waiter) {
       this.waiter = null;
       if ('event' in item) this.hub.delivered(this.request.source);
       waiter({ value: item, done: false });
-    } else {
-      this.queue.push(item);
+      return false;
     }
+    this.queue.push(item);
+    return true;
   }
 
   /**
@@ -334,6 +342,7 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
   next(): Promise<IteratorResult<LiveItem>> {
     const item = this.queue.shift();
     if (item) {
+      if (this.replayQueued > 0) this.replayQueued -= 1;
       if ('event' in item) this.hub.delivered(this.request.source);
       return Promise.resolve({ value: item, done: false });
     }
@@ -358,6 +367,7 @@ class Subscriber implements AsyncIterableIterator<LiveItem> {
   private finish(): void {
     this.ended = true;
     this.queue = [];
+    this.replayQueued = 0;
     const waiter = this.waiter;
     this.waiter = null;
     waiter?.({ value: undefined, done: true });
