@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   everrunsCancelPayload,
+  everrunsEventPayload,
   everrunsMessageListPayload,
   everrunsMessagePayload,
   everrunsSessionListPayload,
@@ -89,5 +90,16 @@ describe('upstream payload schemas', () => {
       createdAt: 1,
     });
     expect(factoryMessagePayload.safeParse({ ...message, content: [{ text: 'no type' }] }).success).toBe(false);
+  });
+});
+
+describe('Everruns events', () => {
+  it('take any JSON as `data`: a drifted upstream’s list or null is served as OtherEvent data, not dropped', () => {
+    const event = { id: 'event_01', type: 'future.thing', ts: '2026-12-05T08:00:00.123456Z' };
+    for (const data of [{ a: 1 }, [1, 2], null, 'text', 3]) {
+      const parsed = everrunsEventPayload.safeParse({ ...event, data });
+      expect(parsed.success, JSON.stringify(data)).toBe(true);
+      expect(parsed.data?.data).toEqual(data);
+    }
   });
 });

@@ -54,6 +54,9 @@ function parsePosition(text: string): { id: string; seq: number } | null {
   return { id: match[1] ?? '', seq: Number(match[2] ?? 0) };
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 const record = (value: unknown): Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : {};
 
@@ -61,12 +64,13 @@ const numberOr = (value: unknown): number | null => (typeof value === 'number' ?
 
 /** Sorts an Everruns event into the kinds `SessionEvent` serves; an unknown type is `OTHER`. */
 function bodyOf(sessionId: string, event: EverrunsEventPayload): LiveBody {
-  const data = event.data ?? {};
+  const sent = event.data ?? null;
+  const data = isObject(sent) ? sent : {};
   const type = event.type;
   if (type === 'input.message' || type === 'output.message.completed') {
     const parsed = everrunsMessagePayload.safeParse(data.message);
     if (parsed.success) return { kind: 'MESSAGE_ADDED', message: toEverrunsMessage(sessionId, parsed.data) };
-    return { kind: 'OTHER', data };
+    return { kind: 'OTHER', data: sent };
   }
   if (type === DELTA) {
     return {
@@ -112,7 +116,7 @@ function bodyOf(sessionId: string, event: EverrunsEventPayload): LiveBody {
   }
   const status = SESSION_STATUS[type];
   if (status) return { kind: 'STATE_CHANGED', upstreamStatus: status };
-  return { kind: 'OTHER', data };
+  return { kind: 'OTHER', data: sent };
 }
 
 function toLive(sessionId: string, event: EverrunsEventPayload, position: string): LiveEvent {

@@ -94,7 +94,8 @@ export const everrunsEventPayload = z.compile(
     id: z.string().min(1).max(256),
     type: z.string().min(1).max(256),
     ts: timestamp,
-    data: z.record(z.string(), z.unknown()).nullish(),
+    // Any JSON: typed reads take what they know from an object; an unknown type serves it as sent.
+    data: z.unknown(),
   }),
 );
 export type EverrunsEventPayload = z.output<typeof everrunsEventPayload>;
