@@ -71,4 +71,31 @@ describe('sessionEvents with ephemeral deltas', () => {
     await resumed.waitFor((payloads) => payloads.length >= 2);
     expect(eventsOf(resumed.payloads).map((event) => event.upstreamType)).toEqual(['reason.started', 'reason.started']);
   });
+
+  it('`after` a delta of a stream that has since closed: the new stream’s deltas all arrive', async () => {
+    const id = acme().everrunsSessions.filter((s) => s.json.status === 'idle')[11]?.json.id ?? '';
+    const sessionId = globalId('EverrunsSession', id);
+    const delta = (text: string) => ({ type: 'output.message.delta', data: { turn_id: 'turn_y', delta: text } });
+    const first = await subscribeSse(h.url, EVENTS, { id: sessionId });
+    await until(() => h.emulator.openSseStreams(id) === 1);
+    for (const text of ['d1', 'd2', 'd3', 'd4', 'd5']) h.emulator.events.append(id, delta(text));
+    await first.waitFor((payloads) => payloads.length === 5);
+    const cursor = eventsOf(first.payloads).at(-1)?.cursor;
+    await first.close();
+    // The shared stream lingers, then closes: the next one numbers its deltas afresh.
+    await until(() => h.emulator.openSseStreams(id) === 0, 10_000);
+
+    const resumed = await subscribeSse(h.url, EVENTS, { id: sessionId, after: cursor });
+    open.push(resumed);
+    await until(() => h.emulator.openSseStreams(id) === 1);
+    for (const text of ['d6', 'd7', 'd8']) h.emulator.events.append(id, delta(text));
+    h.emulator.events.append(id, { type: 'reason.started', data: { n: 1 } });
+    await resumed.waitFor((payloads) => payloads.length >= 4);
+    expect(eventsOf(resumed.payloads).map((event) => event.delta ?? event.upstreamType)).toEqual([
+      'd6',
+      'd7',
+      'd8',
+      'reason.started',
+    ]);
+  }, 20_000);
 });

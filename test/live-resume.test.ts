@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIVE } from '../src/config.js';
+import { CursorCodec, DEFAULT_CURSOR_SECRET, scopeDigest } from '../src/cursor.js';
 import { DEMO_KEYS, type Tenant } from '../src/emulator/index.js';
 import { globalId } from '../src/schema/node.js';
 import { createGateway } from '../src/yoga.js';
@@ -93,6 +94,21 @@ describe('sessionEvents resumes', () => {
     await subscription.waitFor((payloads) => payloads.length >= 5);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(numbers(subscription)).toEqual(range(0, 5));
+  });
+
+  it('an earlier version’s cursor taken before any stored event (`~n`) replays every stored event', async () => {
+    const id = idleEverruns();
+    append(id, 0, 3);
+    const legacy = new CursorCodec(DEFAULT_CURSOR_SECRET).encode('sessionEvents', [
+      scopeDigest(['EVERRUNS', id]),
+      '~2',
+    ]);
+    const resumed = await subscribeSse(h.url, EVENTS, { id: globalId('EverrunsSession', id), after: legacy });
+    open.push(resumed);
+    await resumed.waitFor(() => numbers(resumed).includes(2));
+    const stored = h.emulator.events.eventsAfter(id, {}).length;
+    expect(eventsOf(resumed.payloads)).toHaveLength(stored);
+    expect(numbers(resumed).slice(-3)).toEqual([0, 1, 2]);
   });
 
   it('three 503s on reconnect: backoff, then recovery with no lost event', async () => {

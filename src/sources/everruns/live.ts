@@ -42,17 +42,29 @@ const TURN_ENDS: Readonly<Record<string, TurnOutcome>> = {
 const FATAL = new Set(['NOT_FOUND', 'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'SOURCE_NOT_CONFIGURED']);
 
 /*
- * A position is the last stored event's id, and for an ephemeral delta (no `id:` line) a `~n`
- * sequence after it: `event_...` or `event_...~3` (`BEFORE_ALL~3` in a session with no stored
- * event yet). A bare `~2` is what older versions gave a delta before any stored event was seen.
+ * A position is the last stored event's id, and for an ephemeral delta (no `id:` line) a
+ * sequence after it, counted by the upstream stream that saw it: `event_...` or
+ * `event_...~k3a9.3` (`BEFORE_ALL~...` in a session with no stored event yet). Earlier versions
+ * wrote `event_...~3`, without the stream, and a bare `~2` before any stored event was seen.
  */
-const POSITION = /^([A-Za-z0-9_-]{1,128})?(?:~([1-9][0-9]{0,8}))?$/;
+const POSITION = /^([A-Za-z0-9_-]{1,128})?(?:~(?:([a-z0-9]{1,16})\.)?([1-9][0-9]{0,8}))?$/;
 
-function parsePosition(text: string): { id: string; seq: number } | null {
+interface Position {
+  readonly id: string;
+  /** The stream that numbered the delta ('' for a stored event or an earlier version's delta). */
+  readonly stream: string;
+  readonly seq: number;
+}
+
+function parsePosition(text: string): Position | null {
   const match = POSITION.exec(text);
   if (!match || text.length === 0) return null;
-  return { id: match[1] ?? '', seq: Number(match[2] ?? 0) };
+  return { id: match[1] ?? '', stream: match[2] ?? '', seq: Number(match[3] ?? 0) };
 }
+
+/** Names each upstream stream a process opens, so its deltas' numbers are told from another's. */
+let streamsOpened = 0;
+const streamName = () => `${(process.pid % 1296).toString(36)}${(++streamsOpened).toString(36)}`;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -190,9 +202,8 @@ export function everrunsLive(overrides: Partial<EverrunsLiveOptions> = {}): Live
     },
 
     async replay(access, sessionId, from, options) {
-      const since = parsePosition(from)?.id ?? '';
-      // A position before any stored event has nothing upstream can replay from.
-      if (since === '') return [];
+      // An earlier version's `~n` (no stored id) was taken before any stored event: all of them follow it.
+      const since = parsePosition(from)?.id || BEFORE_ALL;
       const events = await storedEvents(access, sessionId, since, options);
       return events.filter((event) => event.id > since).map((event) => toLive(sessionId, event, event.id));
     },
@@ -202,6 +213,8 @@ export function everrunsLive(overrides: Partial<EverrunsLiveOptions> = {}): Live
       const seen = parsePosition(last);
       if (!at || !seen) return true;
       if (at.id !== seen.id) return at.id > seen.id;
+      // A delta another stream numbered came before this subscription: this stream's all follow it.
+      if (at.seq > 0 && seen.seq > 0 && at.stream !== seen.stream) return true;
       return at.seq > seen.seq;
     },
 
@@ -225,6 +238,7 @@ async function watchStream(
 ): Promise<void> {
   let lastId = '';
   let sequence = 0;
+  const streamTag = streamName();
   let failures = 0;
   let ready = false;
   let retryMs = settings.baseDelayMs;
@@ -273,7 +287,7 @@ async function watchStream(
           sink.event(toLive(sessionId, event, message.id));
         } else {
           sequence += 1;
-          sink.event(toLive(sessionId, event, `${lastId}~${sequence}`));
+          sink.event(toLive(sessionId, event, `${lastId}~${streamTag}.${sequence}`));
         }
       };
       const parser = createParser({
