@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { stringOr } from '../conversation.js';
 import { RequestAbortedError, UpstreamError } from '../errors.js';
@@ -62,9 +63,8 @@ function parsePosition(text: string): Position | null {
   return { id: match[1] ?? '', stream: match[2] ?? '', seq: Number(match[3] ?? 0) };
 }
 
-/** Names each upstream stream a process opens, so its deltas' numbers are told from another's. */
-let streamsOpened = 0;
-const streamName = () => `${(process.pid % 1296).toString(36)}${(++streamsOpened).toString(36)}`;
+/** Names each upstream stream, so its deltas' numbers are told from another's (other workers' too). */
+const streamName = () => randomBytes(6).toString('hex');
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
