@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type RequestHead, SocketOperation } from './context.js';
-import { CallCancel } from './sources/http.js';
+import { CallCancel, type CancelSignal } from './sources/http.js';
 import { type Gateway, GRAPHQL_ENDPOINT } from './yoga.js';
 
 /** Aborted when its socket closes: one listener per socket, however many operations it carries. */
@@ -20,7 +20,63 @@ function signalOf(socket: WebSocket): CallCancel {
   return signal;
 }
 
-function headOf(request: IncomingMessage, params: Readonly<Record<string, unknown>> | undefined, socket: WebSocket) {
+/**
+ * One operation's cancellation: it follows its socket's while the operation has upstream calls
+ * listening, and lets go of the socket when the operation ends (a long-lived socket runs many).
+ */
+class OperationCancel implements CancelSignal {
+  private readonly own = new CallCancel();
+  private linked = false;
+  private readonly relay = () => this.own.abort();
+
+  constructor(private readonly socket: CallCancel) {}
+
+  get aborted(): boolean {
+    return this.own.aborted || this.socket.aborted;
+  }
+
+  addEventListener(type: 'abort', listener: () => void): void {
+    if (!this.linked && !this.own.aborted) {
+      this.linked = true;
+      this.socket.addEventListener('abort', this.relay);
+    }
+    this.own.addEventListener(type, listener);
+  }
+
+  removeEventListener(type: 'abort', listener: () => void): void {
+    this.own.removeEventListener(type, listener);
+  }
+
+  /** The operation completed, failed or was cancelled by the client: its upstream calls stop. */
+  end(): void {
+    if (this.linked) this.socket.removeEventListener('abort', this.relay);
+    this.linked = false;
+    this.own.abort();
+  }
+}
+
+/** The operations running on each socket, by their graphql-ws id. */
+const running = new WeakMap<WebSocket, Map<string, OperationCancel>>();
+
+function startOperation(socket: WebSocket, id: string): OperationCancel {
+  let operations = running.get(socket);
+  if (!operations) {
+    operations = new Map();
+    running.set(socket, operations);
+  }
+  operations.get(id)?.end();
+  const cancel = new OperationCancel(signalOf(socket));
+  operations.set(id, cancel);
+  return cancel;
+}
+
+function endOperation(socket: WebSocket, id: string): void {
+  const operations = running.get(socket);
+  operations?.get(id)?.end();
+  operations?.delete(id);
+}
+
+function headOf(request: IncomingMessage, params: Readonly<Record<string, unknown>> | undefined, signal: CancelSignal) {
   const fromParams = new Map<string, string>();
   for (const [name, value] of Object.entries(params ?? {})) {
     if (typeof value === 'string') fromParams.set(name.toLowerCase(), value);
@@ -33,7 +89,7 @@ function headOf(request: IncomingMessage, params: Readonly<Record<string, unknow
         return typeof value === 'string' ? value : null;
       },
     },
-    signal: signalOf(socket),
+    signal,
   };
   return head;
 }
@@ -65,11 +121,15 @@ export function serveWebSockets(server: Server, gateway: Gateway): WebSocketServ
   };
   useServer(
     {
+      // Every operation ends in one of these two (graphql-ws completes even after an abrupt close).
+      onComplete: (ctx, id) => endOperation(ctx.extra.socket, id),
+      onError: (ctx, id) => endOperation(ctx.extra.socket, id),
       execute: (args) => enveloped(args.contextValue).execute(args),
       subscribe: (args) => enveloped(args.contextValue).subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         const socket = ctx.extra.socket;
-        const operation = new SocketOperation(headOf(ctx.extra.request, ctx.connectionParams, socket), {
+        const signal = startOperation(socket, id);
+        const operation = new SocketOperation(headOf(ctx.extra.request, ctx.connectionParams, signal), {
           connection: socket,
           unsentBytes: () => socket.bufferedAmount,
         });
