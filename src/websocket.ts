@@ -1,8 +1,9 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, getOperationAST } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type RequestHead, SocketOperation } from './context.js';
+import type { SocketOperationRecord } from './plugins/observability.js';
 import { CallCancel, type CancelSignal } from './sources/http.js';
 import { type Gateway, GRAPHQL_ENDPOINT } from './yoga.js';
 
@@ -55,25 +56,32 @@ class OperationCancel implements CancelSignal {
   }
 }
 
-/** The operations running on each socket, by their graphql-ws id. */
-const running = new WeakMap<WebSocket, Map<string, OperationCancel>>();
+/** An operation running on a socket: its cancellation and its accounting. */
+interface Running {
+  readonly cancel: OperationCancel;
+  readonly record: SocketOperationRecord;
+}
 
-function startOperation(socket: WebSocket, id: string): OperationCancel {
+/** The operations running on each socket, by their graphql-ws id. */
+const running = new WeakMap<WebSocket, Map<string, Running>>();
+
+function startOperation(socket: WebSocket, id: string, record: SocketOperationRecord): Running {
   let operations = running.get(socket);
   if (!operations) {
     operations = new Map();
     running.set(socket, operations);
   }
-  operations.get(id)?.end();
-  const cancel = new OperationCancel(signalOf(socket));
-  operations.set(id, cancel);
-  return cancel;
+  const operation = { cancel: new OperationCancel(signalOf(socket)), record };
+  operations.set(id, operation);
+  return operation;
 }
 
 function endOperation(socket: WebSocket, id: string): void {
   const operations = running.get(socket);
-  operations?.get(id)?.end();
+  const operation = operations?.get(id);
   operations?.delete(id);
+  operation?.cancel.end();
+  operation?.record.end();
 }
 
 function headOf(request: IncomingMessage, params: Readonly<Record<string, unknown>> | undefined, signal: CancelSignal) {
@@ -123,13 +131,21 @@ export function serveWebSockets(server: Server, gateway: Gateway): WebSocketServ
     {
       // Every operation ends in one of these two (graphql-ws completes even after an abrupt close).
       onComplete: (ctx, id) => endOperation(ctx.extra.socket, id),
-      onError: (ctx, id) => endOperation(ctx.extra.socket, id),
+      onError: (ctx, id, _payload, errors) => {
+        running.get(ctx.extra.socket)?.get(id)?.record.result({ errors });
+        endOperation(ctx.extra.socket, id);
+      },
+      // Returns nothing: graphql-ws then sends the result as it is.
+      onNext: (ctx, id, _payload, _args, result) => {
+        running.get(ctx.extra.socket)?.get(id)?.record.result(result);
+      },
       execute: (args) => enveloped(args.contextValue).execute(args),
       subscribe: (args) => enveloped(args.contextValue).subscribe(args),
       onSubscribe: async (ctx, id, params) => {
         const socket = ctx.extra.socket;
-        const signal = startOperation(socket, id);
-        const operation = new SocketOperation(headOf(ctx.extra.request, ctx.connectionParams, signal), {
+        const { cancel, record } = startOperation(socket, id, gateway.socketOperation());
+        record.named(params.operationName);
+        const operation = new SocketOperation(headOf(ctx.extra.request, ctx.connectionParams, cancel), {
           connection: socket,
           unsentBytes: () => socket.bufferedAmount,
         });
@@ -141,9 +157,11 @@ export function serveWebSockets(server: Server, gateway: Gateway): WebSocketServ
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('The document could not be parsed.')];
         }
+        record.named(getOperationAST(document, params.operationName)?.name?.value ?? params.operationName);
         const errors = envelope.validate(envelope.schema, document);
         if (errors.length > 0) return errors;
         const contextValue = await envelope.contextFactory();
+        record.attach(contextValue);
         operations.set(contextValue, envelope);
         return {
           schema: envelope.schema,

@@ -10,7 +10,7 @@ import { CursorCodec } from './cursor.js';
 import { GRAPHIQL_DEFAULT_QUERY, graphiqlAsset, renderLocalGraphiQL } from './graphiql.js';
 import { LiveHub } from './live/hub.js';
 import { log } from './log.js';
-import { createObservability } from './plugins/observability.js';
+import { createObservability, type SocketOperationRecord } from './plugins/observability.js';
 import { usePartialErrors } from './plugins/partial-errors.js';
 import { PersistedDocuments, usePersistedDocuments } from './plugins/persisted-documents.js';
 import { NOT_ACCEPTABLE, requestGuards } from './plugins/request-guards.js';
@@ -36,6 +36,8 @@ export interface Gateway {
   allowsOrigin(origin: string | undefined, host: string | undefined): boolean;
   /** The largest WebSocket message taken (MAX_BODY_BYTES, as for an HTTP body). */
   readonly maxMessageBytes: number;
+  /** Starts the accounting (metrics, log line) of one WebSocket operation. */
+  socketOperation(): SocketOperationRecord;
   /** OpenTelemetry tracing; null when `OTEL_EXPORTER_OTLP_ENDPOINT` is unset (nothing is added). */
   readonly tracing: Tracing | null;
   /** Completes open subscriptions, closes the upstream connection pools and exports buffered spans. */
@@ -157,6 +159,7 @@ export function createGateway(config: GatewayConfig, tracing: Tracing | null = n
     documents,
     allowsOrigin: (origin, host) => originAllowed(config.corsOrigins, origin, host),
     maxMessageBytes: config.limits.maxBodyBytes,
+    socketOperation: observability.socketOperation,
     metrics: observability.registry,
     tracing,
     close: async () => {

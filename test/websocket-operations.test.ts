@@ -50,4 +50,32 @@ describe('WebSocket operations', () => {
       await client.dispose();
     }
   }, 60_000);
+
+  it('each operation is counted and logged as over HTTP, with status 101 and its errors’ codes', async () => {
+    const client = createClient({
+      url: h.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+    });
+    const run = (query: string) =>
+      new Promise<void>((resolve) => {
+        client.subscribe({ query }, { next: () => undefined, error: () => resolve(), complete: () => resolve() });
+      });
+    try {
+      await run('query WsFeed { factorySessions(first: 1) { edges { node { sourceId } } } }');
+      await run('query WsBroken { noSuchField }');
+      await run(
+        'query WsTooMany { sessions(first: 100) { edges { node { ... on Session { messages(first: 100) { totalCount: __typename } } } } } }',
+      );
+    } finally {
+      await client.dispose();
+    }
+    const metrics = await (await fetch(h.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toContain('sessiongraph_requests_total{operation="WsFeed",status="101"} 1');
+    expect(metrics).toContain('sessiongraph_requests_total{operation="WsBroken",status="101"} 1');
+    expect(metrics).toContain('sessiongraph_requests_total{operation="WsTooMany",status="101"} 1');
+    expect(metrics).toMatch(/sessiongraph_request_errors_total\{code="GRAPHQL_VALIDATION_FAILED"\} 1/);
+    expect(metrics).toMatch(/sessiongraph_request_errors_total\{code="LIMIT_EXCEEDED"\} 1/);
+  });
 });

@@ -52,6 +52,26 @@ type RequestLine = {
   readonly errors: readonly string[];
 };
 
+/** A WebSocket operation's accounting: made as it starts, its results' codes added, written as it ends. */
+export interface SocketOperationRecord {
+  /** The operation's name, once its document is parsed. */
+  named(name: string | null | undefined): void;
+  /** The context its upstream calls are counted on (graphql-ws types it `unknown`). */
+  attach(context: unknown): void;
+  /** A result (or refusal) sent to the client: its errors' codes. */
+  result(result: unknown): void;
+  /** Counts it and writes its line, once. */
+  end(): void;
+}
+
+/** Our context, as createContext makes it (Yoga's and graphql-ws's types leave it open). */
+function isGatewayContext(value: unknown): value is GraphQLContext {
+  return typeof value === 'object' && value !== null && 'budget' in value && 'sources' in value && 'renew' in value;
+}
+
+/** The status a WebSocket operation is logged with: that of the upgraded connection that carried it. */
+const SOCKET_STATUS = 101;
+
 const MAX_OPERATION_LABELS = 50;
 const MAX_CODE_LABELS = 50;
 const RECORD = Symbol('sessiongraph.requestRecord');
@@ -355,5 +375,25 @@ export function createObservability(health: () => Record<SourceName, SourceHealt
     },
   };
 
-  return { registry, plugin, outcome, hooks, ready, live, persistedDocument };
+  // WebSocket operations pass none of Yoga's HTTP request hooks: the transport reports each here.
+  const socketOperation = (): SocketOperationRecord => {
+    const record = new RequestRecord();
+    let ended = false;
+    return {
+      named: (name) => {
+        record.operation = operationLabel(name);
+      },
+      attach: (context) => {
+        if (isGatewayContext(context)) record.context = context;
+      },
+      result: (result) => addCodes(result, record.codes),
+      end: () => {
+        if (ended) return;
+        ended = true;
+        finish(record, SOCKET_STATUS);
+      },
+    };
+  };
+
+  return { registry, plugin, outcome, hooks, ready, live, persistedDocument, socketOperation };
 }
