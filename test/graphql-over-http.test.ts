@@ -85,3 +85,18 @@ describe('request parameters of the wrong type', () => {
     expect(answer.errors.map((error) => error.extensions?.code)).toEqual(['BAD_REQUEST']);
   });
 });
+
+describe('a GET whose variables or extensions are not JSON', () => {
+  it.each([['variables'], ['extensions']])('%s={bad answers 400 BAD_REQUEST naming the parameter', async (name) => {
+    const response = await fetch(
+      `${url}?query=${encodeURIComponent('{ __typename }')}&${name}=${encodeURIComponent('{bad')}`,
+      {
+        headers: { accept: 'application/graphql-response+json', 'x-graphql-yoga-csrf': '1' },
+      },
+    );
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as { errors: { message: string; extensions?: { code?: string } }[] };
+    expect(answer.errors.map((error) => error.extensions?.code)).toEqual(['BAD_REQUEST']);
+    expect(answer.errors[0]?.message).toContain(`"${name}"`);
+  });
+});

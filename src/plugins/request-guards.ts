@@ -100,6 +100,29 @@ function countedBody(
 }
 
 /** Gives Yoga's bare 406 and 415 a coded JSON body with advice, and its CSRF 403 one whatever the Accept. */
+/**
+ * A GET whose `variables` or `extensions` is not JSON gets 400 BAD_REQUEST, as a POST with a
+ * malformed body does: Yoga's GET parser lets the SyntaxError through, which answered 500.
+ */
+function useGetParamsChecked(): Plugin {
+  return {
+    onRequestParse({ request, url }) {
+      if (request.method !== 'GET') return;
+      for (const name of ['variables', 'extensions']) {
+        const text = url.searchParams.get(name);
+        if (!text) continue;
+        try {
+          JSON.parse(text);
+        } catch {
+          throw new GraphQLError(`The "${name}" parameter is not valid JSON: send it URL-encoded, as JSON text.`, {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      }
+    },
+  };
+}
+
 function useCodedStatuses(): Plugin {
   return {
     // Not `async`: most responses need nothing, and Yoga then waits on no promise.
@@ -155,6 +178,7 @@ export function requestGuards(config: GatewayConfig): Plugin[] {
     ...armorLimits(limits),
     useQueryLimits(limits),
     useBodyLimit(limits.maxBodyBytes),
+    useGetParamsChecked(),
     useCodedStatuses(),
   ];
   if (!config.introspection) {
