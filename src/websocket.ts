@@ -4,7 +4,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type RequestHead, SocketOperation } from './context.js';
 import type { SocketOperationRecord } from './plugins/observability.js';
-import { CallCancel, type CancelSignal } from './sources/http.js';
+import { CallCancel, type CancelSignal, RequestCancel } from './sources/http.js';
 import { type Gateway, GRAPHQL_ENDPOINT } from './yoga.js';
 
 /** Aborted when its socket closes: one listener per socket, however many operations it carries. */
@@ -21,44 +21,9 @@ function signalOf(socket: WebSocket): CallCancel {
   return signal;
 }
 
-/**
- * One operation's cancellation: it follows its socket's while the operation has upstream calls
- * listening, and lets go of the socket when the operation ends (a long-lived socket runs many).
- */
-class OperationCancel implements CancelSignal {
-  private readonly own = new CallCancel();
-  private linked = false;
-  private readonly relay = () => this.own.abort();
-
-  constructor(private readonly socket: CallCancel) {}
-
-  get aborted(): boolean {
-    return this.own.aborted || this.socket.aborted;
-  }
-
-  addEventListener(type: 'abort', listener: () => void): void {
-    if (!this.linked && !this.own.aborted) {
-      this.linked = true;
-      this.socket.addEventListener('abort', this.relay);
-    }
-    this.own.addEventListener(type, listener);
-  }
-
-  removeEventListener(type: 'abort', listener: () => void): void {
-    this.own.removeEventListener(type, listener);
-  }
-
-  /** The operation completed, failed or was cancelled by the client: its upstream calls stop. */
-  end(): void {
-    if (this.linked) this.socket.removeEventListener('abort', this.relay);
-    this.linked = false;
-    this.own.abort();
-  }
-}
-
 /** An operation running on a socket: its cancellation and its accounting. */
 interface Running {
-  readonly cancel: OperationCancel;
+  readonly cancel: RequestCancel;
   readonly record: SocketOperationRecord;
 }
 
@@ -71,7 +36,7 @@ function startOperation(socket: WebSocket, id: string, record: SocketOperationRe
     operations = new Map();
     running.set(socket, operations);
   }
-  const operation = { cancel: new OperationCancel(signalOf(socket)), record };
+  const operation = { cancel: new RequestCancel(signalOf(socket)), record };
   operations.set(id, operation);
   return operation;
 }

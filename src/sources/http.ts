@@ -185,7 +185,8 @@ export class CallCancel implements CancelSignal {
  */
 export class RequestCancel implements CancelSignal {
   private readonly calls = new CallCancel();
-  private linked = false;
+  /** Listening to the request's signal since the first call; null before, and once ended. */
+  private relay: (() => void) | null = null;
 
   constructor(private readonly request: CancelSignal) {}
 
@@ -194,15 +195,25 @@ export class RequestCancel implements CancelSignal {
   }
 
   addEventListener(type: 'abort', listener: () => void): void {
-    if (!this.linked) {
-      this.linked = true;
-      this.request.addEventListener('abort', () => this.calls.abort(), { once: true });
+    if (this.relay === null && !this.calls.aborted) {
+      this.relay = () => this.calls.abort();
+      this.request.addEventListener('abort', this.relay, { once: true });
     }
     this.calls.addEventListener(type, listener);
   }
 
   removeEventListener(type: 'abort', listener: () => void): void {
     this.calls.removeEventListener(type, listener);
+  }
+
+  /**
+   * The operation ended: its calls still in flight stop, and a signal that outlives it (its
+   * WebSocket's, which carries many operations) no longer holds it.
+   */
+  end(): void {
+    if (this.relay !== null) this.request.removeEventListener('abort', this.relay);
+    this.relay = null;
+    this.calls.abort();
   }
 }
 
